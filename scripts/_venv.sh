@@ -1,0 +1,21 @@
+# Shared by scripts/serve and scripts/test: find Python >= 3.11 and make ./.venv.
+VENV="${IDPOOL_VENV:-.venv}"
+
+find_python() {
+  for candidate in "${PYTHON:-}" python3.13 python3.12 python3.11 python3; do
+    [[ -n "$candidate" ]] || continue
+    if command -v "$candidate" >/dev/null 2>&1 &&
+       "$candidate" -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else 1)' 2>/dev/null; then
+      echo "$candidate"; return 0
+    fi
+  done
+  echo "idpool needs Python >= 3.11; set PYTHON=/path/to/python3.11" >&2
+  return 1
+}
+
+ensure_venv() {
+  if [[ ! -x "$VENV/bin/python" ]]; then
+    "$(find_python)" -m venv "$VENV"
+    "$VENV/bin/pip" install --quiet --disable-pip-version-check --upgrade pip
+  fi
+}

@@ -1,0 +1,3 @@
+from idpool.cli import main
+
+main()

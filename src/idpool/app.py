@@ -1,0 +1,136 @@
+"""The composition root: the one place that knows every concrete class.
+
+``build_services`` opens the store, applies migrations, loads the master key, makes
+sure there is a signing key and root credentials, and wires the domain services.
+``idpool.web`` turns the result into an ASGI app; the CLI and the console call the same
+services.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any, Mapping
+
+from idpool import errors, storage
+from idpool.access import Authorizer, CredentialChain, RootCredentials, ensure_root_credentials
+from idpool.iam.authorizer import PolicyAuthorizer
+from idpool.iam.credentials import TemporaryCredentials as TemporaryCredentialSource
+from idpool.iam.credentials import UserAccessKeys
+from idpool.iam.service import IamService
+from idpool.identity_pools.credentials import EnhancedFlow, IdentityCredentials
+from idpool.arns import pool_arn
+from idpool.clock import Clock, SystemClock
+from idpool.identity_pools.identities import IdentityService
+from idpool.identity_pools.pools import PoolService
+from idpool.identity_pools.tokens import TokenFactory, names_unlinked_developer
+from idpool.keys.rotation import KeyRingCache, ensure_signing_key
+from idpool.keys.sealing import Sealer, load_master_key
+from idpool.settings import Settings
+from idpool.storage import Store
+from idpool.storage.open import open_store
+from idpool.sts.service import StsService
+
+
+class IssuerKeys:
+    """The key ring as the domain's ``TokenKeys``: bound to this server's issuer."""
+
+    def __init__(self, cache: KeyRingCache, issuer: str) -> None:
+        self._cache = cache
+        self._issuer = issuer
+
+    def sign(self, claims: Mapping[str, Any]) -> str:
+        return self._cache.sign(claims)
+
+    def verify(self, token: str, *, now: dt.datetime) -> dict[str, Any]:
+        return self._cache.verify(token, now=now, issuer=self._issuer)
+
+    def jwks(self) -> dict[str, Any]:
+        return self._cache.jwks()
+
+
+@dataclass
+class Services:
+    settings: Settings
+    store: Store
+    clock: Clock
+    sealer: Sealer
+    keys: IssuerKeys
+    key_cache: KeyRingCache
+    pools: PoolService
+    identities: IdentityService
+    credentials: CredentialChain
+    authorizer: Authorizer
+    root: RootCredentials
+    iam: IamService
+    sts: StsService
+    enhanced: EnhancedFlow
+    root_created: bool = False
+
+    def pool_arn(self, account_id: str, pool_id: str) -> str:
+        return pool_arn(self.settings.region, account_id, pool_id)
+
+    def credentials_for_identity(
+        self, identity_id: str, logins: Mapping[str, str] | None, custom_role_arn: str | None
+    ) -> IdentityCredentials:
+        """GetCredentialsForIdentity: the enhanced flow."""
+        return self.enhanced.credentials_for_identity(identity_id, logins, custom_role_arn)
+
+    def close(self) -> None:
+        self.store.close()
+
+
+def build_services(settings: Settings, *, clock: Clock | None = None, store: Store | None = None) -> Services:
+    clock = clock or SystemClock()
+    settings.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+    sealer = Sealer(load_master_key(env_value=settings.master_key, data_dir=settings.data_dir))
+    store = store or open_store(settings.database_url, settings.data_dir)
+    ensure_signing_key(store, sealer, clock, settings.region)
+    given = None
+    if settings.root_access_key_id and settings.root_secret_access_key:
+        given = (settings.root_access_key_id, settings.root_secret_access_key)
+    root, created = ensure_root_credentials(store, sealer, settings.account_id, given)
+    cache = KeyRingCache(store, sealer, clock)
+    keys = IssuerKeys(cache, settings.issuer_url)
+    factory = TokenFactory(keys, settings.issuer_url)
+    pools = PoolService(store, clock, settings.region)
+    identities = IdentityService(store, clock, pools, factory)
+    sts = StsService(store, clock, sealer, keys, check_subject=_subject_check(store, pools, keys, clock))
+    return Services(
+        settings=settings,
+        store=store,
+        clock=clock,
+        sealer=sealer,
+        keys=keys,
+        key_cache=cache,
+        pools=pools,
+        identities=identities,
+        credentials=CredentialChain(root, UserAccessKeys(store, sealer), TemporaryCredentialSource(sealer, clock)),
+        authorizer=PolicyAuthorizer(store, clock),
+        root=root,
+        iam=IamService(store, clock, sealer),
+        sts=sts,
+        enhanced=EnhancedFlow(identities, pools, sts, factory, clock),
+        root_created=created,
+    )
+
+
+def _subject_check(store: Store, pools: PoolService, keys: IssuerKeys, clock: Clock) -> Any:
+    """STS refuses a validly signed token whose identity is gone or was merged away, or whose
+    developer login was unlinked since (stricter than AWS: research J12)."""
+
+    def check(claims: Mapping[str, Any]) -> None:
+        try:
+            identity = store.get_identity(str(claims["sub"]))
+            pool = pools.get(None, identity.pool_id)
+        except (storage.NotFound, errors.ResourceNotFound):
+            raise errors.InvalidIdentityToken("The web identity token that was passed could not be validated.",
+                                              detail="the token's identity no longer exists") from None
+        if identity.disabled or identity.pool_id != claims.get("aud"):
+            raise errors.InvalidIdentityToken("The web identity token that was passed could not be validated.",
+                                              detail="the token's identity was merged or belongs to another pool")
+        if names_unlinked_developer(list(claims.get("amr") or []), identity, pool):
+            raise errors.InvalidIdentityToken("The web identity token that was passed could not be validated.",
+                                              detail="the developer user was unlinked from the identity")
+
+    return check

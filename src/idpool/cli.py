@@ -1,0 +1,209 @@
+"""The ``idpool`` command: serve, migrate, keys rotate|list.
+
+Flags mirror ``IDPOOL_*`` variables (CONTRACT.md); settings are validated once here.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import socket
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from idpool import __version__
+from idpool.settings import Settings, SettingsError, from_env, to_env
+
+_COMMON = [
+    click.option("--data-dir", type=click.Path(path_type=Path), default=None, help="State directory [./.idpool]"),
+    click.option("--database-url", default=None, help="postgresql://... (default: SQLite in the data dir)"),
+    click.option("--region", default=None, help="AWS region name [us-east-1]"),
+    click.option("--account-id", default=None, help="12-digit account id [000000000000]"),
+]
+
+
+def _common(func: Any) -> Any:
+    for option in reversed(_COMMON):
+        func = option(func)
+    return func
+
+
+def _settings(**flags: Any) -> Settings:
+    try:
+        return from_env(**flags)
+    except SettingsError as exc:
+        raise click.UsageError(str(exc)) from None
+
+
+class JsonLines(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        message = record.getMessage()
+        if message.startswith("{"):
+            return message
+        doc = {"level": record.levelname.lower(), "logger": record.name, "message": message}
+        if record.exc_info:
+            doc["traceback"] = self.formatException(record.exc_info)
+        return json.dumps(doc)
+
+
+def setup_logging(level: str) -> None:
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(JsonLines())
+    root = logging.getLogger("idpool")
+    root.handlers[:] = [handler]
+    root.setLevel(level.upper())
+    root.propagate = False
+
+
+@click.group()
+@click.version_option(__version__, prog_name="idpool")
+def main() -> None:
+    """idpool: Amazon Cognito Identity Pools, STS and IAM, self-hosted."""
+
+
+@main.command()
+@click.option("--host", default=None, help="Interface to listen on [127.0.0.1]")
+@click.option("--port", type=int, default=None, help="Port [8740]; 0 picks a free one")
+@_common
+@click.option("--issuer", default=None, help="Token issuer URL [http://<host>:<port>]")
+@click.option("--workers", type=int, default=None, help="Worker processes [1]")
+def serve(**flags: Any) -> None:
+    """Serve the AWS APIs, OpenID discovery and JWKS on one port."""
+    settings = _settings(**flags)
+    setup_logging(settings.log_level)
+    sock = _bind(settings.host, settings.port)
+    if settings.port == 0:
+        settings = _settings(**{**flags, "port": sock.getsockname()[1]})
+    _initialize_and_announce(settings)
+    os.environ.update(to_env(settings))
+    _run_uvicorn(settings, sock)
+
+
+def _bind(host: str, port: int) -> socket.socket:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError as exc:
+        raise click.ClickException(f"cannot listen on {host}:{port}: {exc.strerror}") from None
+    sock.listen(2048)
+    sock.set_inheritable(True)
+    return sock
+
+
+def _initialize_and_announce(settings: Settings) -> None:
+    """Migrate, create keys and root credentials once, in the parent, then print the banner."""
+    from idpool.app import build_services
+
+    try:
+        services = build_services(settings)
+    except Exception as exc:
+        raise click.ClickException(f"idpool cannot start: {exc}") from None
+    try:
+        _banner(settings, services.root.access_key_id, services.root.secret_access_key if services.root_created else None)
+    finally:
+        services.close()
+
+
+def _banner(settings: Settings, access_key_id: str, new_secret: str | None) -> None:
+    host = "127.0.0.1" if settings.host in ("0.0.0.0", "") else settings.host
+    host = f"[{host}]" if ":" in host else host
+    endpoint = f"http://{host}:{settings.port}"
+    storage = settings.database_url.split("@")[-1] if settings.database_url else f"sqlite {settings.data_dir / 'idpool.db'}"
+    lines = [
+        f"idpool {__version__} listening on {endpoint}",
+        f"  issuer   {settings.issuer_url}   (JWKS: {settings.issuer_url}/.well-known/jwks_uri)",
+        f"  storage  {storage}",
+        f"  region   {settings.region}   account {settings.account_id}   workers {settings.workers}",
+        "",
+    ]
+    if new_secret is not None:
+        lines += ["Root credentials, shown this once (stored encrypted). Paste into your shell:"]
+        lines += [f"export AWS_ENDPOINT_URL={endpoint}", f"export AWS_ACCESS_KEY_ID={access_key_id}",
+                  f"export AWS_SECRET_ACCESS_KEY={new_secret}", f"export AWS_REGION={settings.region}"]
+    else:
+        lines += [f"Root access key {access_key_id} (its secret was shown at first start or set by you).",
+                  f"export AWS_ENDPOINT_URL={endpoint}", f"export AWS_REGION={settings.region}"]
+    click.echo("\n".join(lines), nl=True)
+    sys.stdout.flush()
+
+
+def _run_uvicorn(settings: Settings, sock: socket.socket) -> None:
+    import uvicorn
+
+    common: dict[str, Any] = dict(
+        log_level="warning", access_log=False, timeout_graceful_shutdown=30,
+        proxy_headers=False, server_header=False, date_header=True, lifespan="on",
+    )
+    if settings.workers == 1:
+        config = uvicorn.Config(worker_app(), **common)
+        uvicorn.Server(config).run(sockets=[sock])
+        return
+    from uvicorn.supervisors import Multiprocess
+
+    config = uvicorn.Config("idpool.cli:worker_app", factory=True, workers=settings.workers, **common)
+    server = uvicorn.Server(config)
+    Multiprocess(config, target=server.run, sockets=[sock]).run()
+
+
+def worker_app() -> Any:
+    """The ASGI app of one worker: settings from IDPOOL_*, services built in the background."""
+    from idpool.app import build_services
+    from idpool.web.server import create_app
+
+    settings = from_env()
+    setup_logging(settings.log_level)
+    return create_app(starter=lambda: build_services(settings), max_body=settings.max_body_bytes)
+
+
+@main.command()
+@_common
+def migrate(**flags: Any) -> None:
+    """Apply schema migrations and exit (for operators who migrate before rolling out)."""
+    from idpool.storage.open import open_store
+
+    settings = _settings(**flags)
+    store = open_store(settings.database_url, settings.data_dir)
+    store.close()
+    click.echo("schema is up to date")
+
+
+@main.group()
+def keys() -> None:
+    """OpenID token signing keys."""
+
+
+@keys.command("rotate")
+@_common
+def keys_rotate(**flags: Any) -> None:
+    """Make a new signing key active; the old one verifies until its tokens expire."""
+    from idpool.app import build_services
+    from idpool.keys.rotation import rotate
+
+    settings = _settings(**flags)
+    services = build_services(settings)
+    try:
+        key = rotate(services.store, services.sealer, services.clock, settings.region)
+        click.echo(f"active signing key is now {key.kid}")
+    finally:
+        services.close()
+
+
+@keys.command("list")
+@_common
+def keys_list(**flags: Any) -> None:
+    """List signing keys: kid, state, created, verifiable until."""
+    from idpool.app import build_services
+
+    services = build_services(_settings(**flags))
+    try:
+        for key in services.store.list_signing_keys():
+            state = "active" if key.active else f"retired, verifies until {key.verify_until:%Y-%m-%dT%H:%M:%SZ}"
+            click.echo(f"{key.kid}\t{state}\tcreated {key.created_at:%Y-%m-%dT%H:%M:%SZ}")
+    finally:
+        services.close()

@@ -1,0 +1,118 @@
+"""Domain errors, named in the vocabulary of the AWS service they belong to.
+
+The domain raises these; each API adapter translates them to its service's wire
+error shape through one table (``idpool.api.*.errors``). Nothing here knows about
+HTTP. Messages are written for the person reading them: where AWS is terse on the
+wire we keep its wording, and say more in ``detail`` (logged, shown in the console).
+"""
+
+from __future__ import annotations
+
+
+class IdpoolError(Exception):
+    """Base class. ``message`` goes on the wire; ``detail`` only to logs and the console."""
+
+    def __init__(self, message: str, *, detail: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.detail = detail
+
+
+# --- Cognito Identity -------------------------------------------------------
+class InvalidParameter(IdpoolError):
+    pass
+
+
+class NotAuthorized(IdpoolError):
+    pass
+
+
+class ResourceNotFound(IdpoolError):
+    pass
+
+
+class ResourceConflict(IdpoolError):
+    pass
+
+
+class LimitExceeded(IdpoolError):
+    pass
+
+
+class DeveloperUserAlreadyRegistered(IdpoolError):
+    pass
+
+
+class InvalidIdentityPoolConfiguration(IdpoolError):
+    pass
+
+
+class ConcurrentModification(IdpoolError):
+    pass
+
+
+class TooManyRequests(IdpoolError):
+    pass
+
+
+class ExternalService(IdpoolError):
+    pass
+
+
+# --- authorization (every service) ------------------------------------------
+class AccessDenied(IdpoolError):
+    """The caller is known but no policy allows the action (or one denies it)."""
+
+
+# --- IAM ---------------------------------------------------------------------
+class NoSuchEntity(IdpoolError):
+    pass
+
+
+class EntityAlreadyExists(IdpoolError):
+    pass
+
+
+class DeleteConflict(IdpoolError):
+    pass
+
+
+class MalformedPolicyDocument(IdpoolError):
+    pass
+
+
+class InvalidInput(IdpoolError):
+    pass
+
+
+class IamLimitExceeded(IdpoolError):
+    pass
+
+
+# --- STS -----------------------------------------------------------------------
+class InvalidIdentityToken(IdpoolError):
+    pass
+
+
+class ExpiredToken(IdpoolError):
+    pass
+
+
+class IDPRejectedClaim(IdpoolError):
+    pass
+
+
+class PackedPolicyTooLarge(IdpoolError):
+    pass
+
+
+class StsValidationError(IdpoolError):
+    """STS's common ``ValidationError`` (e.g. DurationSeconds above MaxSessionDuration)."""
+
+
+class ServiceUnavailable(IdpoolError):
+    """The store cannot be reached: retryable, the client should back off and retry."""
+
+
+class ExpiredCredentials(IdpoolError):
+    """Temporary credentials used after their Expiration (JSON ExpiredTokenException, Query ExpiredToken)."""

@@ -1,0 +1,229 @@
+"""IAM operations (CreateRole ... DeleteAccessKey) with IAM's rules and errors.
+
+Facts: research/aws-identity-pools.md §5 (IAM User Guide "IAM identifiers", "IAM and STS
+quotas"): names unique case-insensitively, 2 access keys per user, inline policy size
+limits (role 10,240 / user 2,048 characters without whitespace), trust policies
+validated, MaxSessionDuration 3600..43200.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from typing import Callable, Mapping, Sequence, TypeVar
+
+from idpool import errors, storage
+from idpool.clock import Clock
+from idpool.ids import new_access_key_id, new_secret_access_key, new_unique_id
+from idpool.keys.sealing import Sealer
+from idpool.model import AccessKey, Role, User
+from idpool.policy import PolicyDocument, parse_policy
+from idpool.storage import Store
+
+MAX_KEYS_PER_USER = 2
+ROLE_POLICY_CHARS = 10240
+USER_POLICY_CHARS = 2048
+MAX_TAGS = 50
+T = TypeVar("T")
+
+
+def access_key_aad(access_key_id: str) -> bytes:
+    return f"access-key:{access_key_id}".encode()
+
+
+@dataclass(frozen=True)
+class NewAccessKey:
+    key: AccessKey
+    secret_access_key: str  # shown once, at creation (as AWS does)
+
+
+class IamService:
+    def __init__(self, store: Store, clock: Clock, sealer: Sealer) -> None:
+        self._store = store
+        self._clock = clock
+        self._sealer = sealer
+
+    # --- roles ----------------------------------------------------------------------------
+    def create_role(
+        self, account_id: str, name: str, trust_policy: str, path: str = "/", description: str | None = None,
+        max_session_duration: int = 3600, tags: Mapping[str, str] | None = None,
+    ) -> Role:
+        parse_policy(trust_policy, "trust")
+        _check_tags(tags or {})
+        role = Role(account_id, name, new_unique_id("AROA"), path, trust_policy, self._clock.now(), description,
+                    max_session_duration, dict(tags or {}))
+        try:
+            self._store.create_role(role)
+        except storage.AlreadyExists:
+            raise errors.EntityAlreadyExists(f"Role with name {name} already exists.") from None
+        return role
+
+    def get_role(self, account_id: str, name: str) -> Role:
+        return _found(lambda: self._store.get_role(account_id, name), f"The role with name {name} cannot be found.")
+
+    def list_roles(self, account_id: str, limit: int, marker: str | None, path_prefix: str = "/") -> tuple[list[Role], str | None]:
+        roles = self._store.list_roles(account_id, limit + 1, marker, path_prefix)
+        more = len(roles) > limit
+        roles = roles[:limit]
+        return roles, (roles[-1].name.lower() if more else None)
+
+    def update_role(self, account_id: str, name: str, description: str | None, max_session_duration: int | None) -> Role:
+        def apply(role: Role) -> Role:
+            changes: dict[str, object] = {}
+            if description is not None:
+                changes["description"] = description
+            if max_session_duration is not None:
+                changes["max_session_duration"] = max_session_duration
+            return dataclasses.replace(role, **changes)
+
+        return self._update_role(account_id, name, apply)
+
+    def update_trust_policy(self, account_id: str, name: str, document: str) -> Role:
+        parse_policy(document, "trust")
+        return self._update_role(account_id, name, lambda role: dataclasses.replace(role, trust_policy=document))
+
+    def delete_role(self, account_id: str, name: str) -> None:
+        def check(role: Role) -> None:
+            if role.policies:
+                raise errors.DeleteConflict("Cannot delete entity, must delete policies first.")
+
+        _found(lambda: self._store.delete_role(account_id, name, check), f"The role with name {name} cannot be found.")
+
+    def tag_role(self, account_id: str, name: str, tags: Mapping[str, str]) -> Role:
+        def apply(role: Role) -> Role:
+            merged = {**role.tags, **tags}
+            _check_tags(merged)
+            return dataclasses.replace(role, tags=merged)
+
+        return self._update_role(account_id, name, apply)
+
+    def untag_role(self, account_id: str, name: str, keys: Sequence[str]) -> Role:
+        return self._update_role(account_id, name, lambda role: dataclasses.replace(
+            role, tags={k: v for k, v in role.tags.items() if k not in keys}))
+
+    def put_role_policy(self, account_id: str, name: str, policy_name: str, document: str) -> Role:
+        parse_policy(document, "identity")
+
+        def apply(role: Role) -> Role:
+            policies = {**role.policies, policy_name: document}
+            _check_size(policies, ROLE_POLICY_CHARS, "role")
+            return dataclasses.replace(role, policies=policies)
+
+        return self._update_role(account_id, name, apply)
+
+    def delete_role_policy(self, account_id: str, name: str, policy_name: str) -> Role:
+        def apply(role: Role) -> Role:
+            if policy_name not in role.policies:
+                raise errors.NoSuchEntity(f"The role policy with name {policy_name} cannot be found.")
+            return dataclasses.replace(role, policies={k: v for k, v in role.policies.items() if k != policy_name})
+
+        return self._update_role(account_id, name, apply)
+
+    def _update_role(self, account_id: str, name: str, apply: Callable[[Role], Role]) -> Role:
+        return _found(lambda: self._store.update_role(account_id, name, apply), f"The role with name {name} cannot be found.")
+
+    # --- users ------------------------------------------------------------------------------
+    def create_user(self, account_id: str, name: str, path: str = "/", tags: Mapping[str, str] | None = None) -> User:
+        _check_tags(tags or {})
+        user = User(account_id, name, new_unique_id("AIDA"), path, self._clock.now(), dict(tags or {}))
+        try:
+            self._store.create_user(user)
+        except storage.AlreadyExists:
+            raise errors.EntityAlreadyExists(f"User with name {name} already exists.") from None
+        return user
+
+    def get_user(self, account_id: str, name: str) -> User:
+        return _found(lambda: self._store.get_user(account_id, name), f"The user with name {name} cannot be found.")
+
+    def list_users(self, account_id: str, limit: int, marker: str | None, path_prefix: str = "/") -> tuple[list[User], str | None]:
+        users = self._store.list_users(account_id, limit + 1, marker, path_prefix)
+        more = len(users) > limit
+        users = users[:limit]
+        return users, (users[-1].name.lower() if more else None)
+
+    def delete_user(self, account_id: str, name: str) -> None:
+        def check(user: User) -> None:
+            if user.policies:
+                raise errors.DeleteConflict("Cannot delete entity, must delete policies first.")
+            if self._store.list_access_keys(account_id, user.name):
+                raise errors.DeleteConflict("Cannot delete entity, must delete access keys first.")
+
+        _found(lambda: self._store.delete_user(account_id, name, check), f"The user with name {name} cannot be found.")
+
+    def put_user_policy(self, account_id: str, name: str, policy_name: str, document: str) -> User:
+        parse_policy(document, "identity")
+
+        def apply(user: User) -> User:
+            policies = {**user.policies, policy_name: document}
+            _check_size(policies, USER_POLICY_CHARS, "user")
+            return dataclasses.replace(user, policies=policies)
+
+        return self._update_user(account_id, name, apply)
+
+    def delete_user_policy(self, account_id: str, name: str, policy_name: str) -> User:
+        def apply(user: User) -> User:
+            if policy_name not in user.policies:
+                raise errors.NoSuchEntity(f"The user policy with name {policy_name} cannot be found.")
+            return dataclasses.replace(user, policies={k: v for k, v in user.policies.items() if k != policy_name})
+
+        return self._update_user(account_id, name, apply)
+
+    def _update_user(self, account_id: str, name: str, apply: Callable[[User], User]) -> User:
+        return _found(lambda: self._store.update_user(account_id, name, apply), f"The user with name {name} cannot be found.")
+
+    # --- access keys -------------------------------------------------------------------------
+    def create_access_key(self, account_id: str, user_name: str) -> NewAccessKey:
+        user = self.get_user(account_id, user_name)
+        akid, secret = new_access_key_id("AKIA"), new_secret_access_key()
+        key = AccessKey(account_id, user.name, akid, self._sealer.seal(secret.encode(), access_key_aad(akid)),
+                        "Active", self._clock.now())
+        try:
+            self._store.create_access_key(key, MAX_KEYS_PER_USER)
+        except storage.NotFound:
+            raise errors.NoSuchEntity(f"The user with name {user_name} cannot be found.") from None
+        except storage.Conflict:
+            raise errors.IamLimitExceeded(
+                f"Cannot exceed quota for AccessKeysPerUser: {MAX_KEYS_PER_USER}") from None
+        return NewAccessKey(key, secret)
+
+    def list_access_keys(self, account_id: str, user_name: str) -> list[AccessKey]:
+        user = self.get_user(account_id, user_name)
+        return self._store.list_access_keys(account_id, user.name)
+
+    def set_access_key_status(self, account_id: str, user_name: str, access_key_id: str, status: str) -> None:
+        if status not in ("Active", "Inactive"):
+            raise errors.InvalidInput(f"Status {status} is not valid: Active or Inactive.")
+        user = self.get_user(account_id, user_name)
+        _found(lambda: self._store.set_access_key_status(account_id, user.name, access_key_id, status),
+               f"The Access Key with id {access_key_id} cannot be found.")
+
+    def delete_access_key(self, account_id: str, user_name: str, access_key_id: str) -> None:
+        user = self.get_user(account_id, user_name)
+        _found(lambda: self._store.delete_access_key(account_id, user.name, access_key_id),
+               f"The Access Key with id {access_key_id} cannot be found.")
+
+    def unseal_secret(self, key: AccessKey) -> str:
+        return self._sealer.unseal(key.sealed_secret, access_key_aad(key.access_key_id)).decode()
+
+
+def _found(call: Callable[[], T], message: str) -> T:
+    try:
+        return call()
+    except storage.NotFound:
+        raise errors.NoSuchEntity(message) from None
+
+
+def _check_tags(tags: Mapping[str, str]) -> None:
+    if len(tags) > MAX_TAGS:
+        raise errors.IamLimitExceeded(f"The number of tags has reached the maximum limit of {MAX_TAGS}.")
+
+
+def _check_size(policies: Mapping[str, str], limit: int, kind: str) -> None:
+    size = sum(len("".join(text.split())) for text in policies.values())
+    if size > limit:
+        raise errors.IamLimitExceeded(
+            f"Maximum policy size of {limit} bytes exceeded for {kind}.")
+
+
+def parsed(document: str, kind: str = "identity") -> PolicyDocument:
+    return parse_policy(document, kind)  # type: ignore[arg-type]

@@ -1,0 +1,128 @@
+"""GetCredentialsForIdentity: the enhanced (simplified) flow.
+
+"Functionally equivalent to calling GetOpenIdToken followed by AssumeRoleWithWebIdentity"
+(API Reference): the identity's token goes to STS with the role the pool chooses, session
+name ``CognitoIdentityCredentials``, for one hour. Role choice follows
+role-based-access-control.md: guests get the unauthenticated role; authenticated
+identities the authenticated role, unless a RoleMappings entry for their provider picks
+another (Rules, first match wins; Token; AmbiguousRoleResolution). idpool also accepts a
+mapping keyed by the pool's developer provider name, matching rules against the token's
+claims and principal tags.
+
+When STS refuses (no role, a trust policy that does not accept the token), the wire says
+what AWS says, ``InvalidIdentityPoolConfigurationException``; ``detail`` (logs, console)
+says which role and which condition failed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any, Mapping
+
+from idpool import errors
+from idpool.clock import Clock
+from idpool.identity_pools import tokens
+from idpool.identity_pools.identities import IdentityService
+from idpool.identity_pools.pools import PoolService
+from idpool.model import IdentityPool, MappingRule, RoleMapping
+from idpool.sts.service import StsService
+
+SESSION_NAME = "CognitoIdentityCredentials"
+CREDENTIAL_SECONDS = 3600  # "valid for a maximum of one hour", not configurable
+INVALID_CONFIGURATION = "Invalid identity pool configuration. Check assigned IAM roles for this pool."
+
+
+@dataclass(frozen=True)
+class IdentityCredentials:
+    identity_id: str
+    access_key_id: str
+    secret_access_key: str
+    session_token: str
+    expiration: dt.datetime
+
+
+class EnhancedFlow:
+    def __init__(self, identities: IdentityService, pools: PoolService, sts: StsService,
+                 factory: tokens.TokenFactory, clock: Clock) -> None:
+        self._identities, self._pools, self._sts = identities, pools, sts
+        self._factory, self._clock = factory, clock
+
+    def credentials_for_identity(
+        self, identity_id: str, logins: Mapping[str, str] | None, custom_role_arn: str | None
+    ) -> IdentityCredentials:
+        identity, pool, claims = self._identities.authenticate_identity(identity_id, logins)
+        if claims is None:
+            role_arn = self._default_role(pool, "unauthenticated")
+            if custom_role_arn and custom_role_arn != role_arn:
+                raise errors.NotAuthorized("CustomRoleArn is not allowed for unauthenticated identities.")
+            token = self._factory.issue(pool, self._pools.arn(pool), identity.identity_id, ["unauthenticated"],
+                                        self._clock.now(), tokens.OPEN_ID_TOKEN_SECONDS)
+        else:
+            role_arn = self._authenticated_role(pool, claims, custom_role_arn)
+            token = logins[tokens.COGNITO_PROVIDER] if logins else ""
+        try:
+            result = self._sts.assume_role_with_web_identity(role_arn, SESSION_NAME, token, CREDENTIAL_SECONDS)
+        except (errors.AccessDenied, errors.StsValidationError, errors.InvalidIdentityToken) as exc:
+            raise errors.InvalidIdentityPoolConfiguration(
+                INVALID_CONFIGURATION, detail=f"STS refused role {role_arn}: {exc.detail or exc.message}") from None
+        except errors.ExpiredToken as exc:
+            raise errors.NotAuthorized("Invalid login token. Token expired.", detail=exc.detail) from None
+        session = result.issued.session
+        return IdentityCredentials(identity.identity_id, session.access_key_id, session.secret_access_key,
+                                   result.issued.session_token, session.expires_at)
+
+    @staticmethod
+    def _default_role(pool: IdentityPool, kind: str) -> str:
+        role = pool.roles.get(kind)
+        if not role:
+            raise errors.InvalidIdentityPoolConfiguration(
+                INVALID_CONFIGURATION, detail=f"identity pool {pool.pool_id} has no {kind} role (SetIdentityPoolRoles)")
+        return role
+
+    def _authenticated_role(self, pool: IdentityPool, claims: Mapping[str, Any], custom: str | None) -> str:
+        mapping, provider = _mapping_for(pool, claims)
+        if mapping is None:
+            default = self._default_role(pool, "authenticated")
+            if custom and custom != default:
+                raise errors.NotAuthorized(
+                    "CustomRoleArn is not allowed: no role mapping of this identity's provider offers it.")
+            return default
+        flat = {**{k: v for k, v in claims.items() if isinstance(v, str)}, **tokens.tags_from_claims(claims)}
+        if mapping.type == "Rules":
+            matched = [rule.role_arn for rule in mapping.rules if _rule_matches(rule, flat)]
+            if custom:
+                if custom in matched:
+                    return custom
+                raise errors.NotAuthorized(f"CustomRoleArn is not allowed by the role mapping of {provider}.")
+            if matched:
+                return matched[0]
+        elif custom:  # Type Token: developer tokens carry no cognito:roles claim to choose from
+            raise errors.NotAuthorized(f"CustomRoleArn is not in the token of {provider}.")
+        if mapping.ambiguous_role_resolution == "AuthenticatedRole":
+            return self._default_role(pool, "authenticated")
+        raise errors.NotAuthorized(
+            "No role mapping rule matched and AmbiguousRoleResolution is Deny.",
+            detail=f"role mapping of {provider} ({mapping.type}) gave no role")
+
+
+def _mapping_for(pool: IdentityPool, claims: Mapping[str, Any]) -> tuple[RoleMapping | None, str | None]:
+    for provider in claims.get("amr") or []:
+        if provider in pool.role_mappings:
+            return pool.role_mappings[provider], provider
+    return None, None
+
+
+def _rule_matches(rule: MappingRule, claims: Mapping[str, str]) -> bool:
+    value = claims.get(rule.claim)
+    if value is None:
+        return False  # "If the match type is NotEqual and the claim doesn't exist, the rule is not evaluated"
+    if rule.match_type == "Equals":
+        return value == rule.value
+    if rule.match_type == "Contains":
+        return rule.value in value
+    if rule.match_type == "StartsWith":
+        return value.startswith(rule.value)
+    if rule.match_type == "NotEqual":
+        return value != rule.value
+    return False

@@ -1,0 +1,209 @@
+"""The storage seam: one ``Store`` interface, several backends, one conformance suite.
+
+Backends raise only the errors defined here (``NotFound``, ``AlreadyExists``,
+``Conflict``, ``Unavailable``); driver errors never cross this seam. Every method
+is atomic. Updaters and checks passed in run inside the backend's transaction and
+may run more than once (a retry after a serialization failure), so they must be
+pure. Timestamps go in and come out timezone-aware UTC.
+
+Pool and identity ids are globally unique (``<region>:<GUID>``), so lookups by id
+need no account; listings are per account, which keeps accounts apart.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Callable, Protocol, Sequence
+
+from idpool.model import AccessKey, Identity, IdentityPool, Login, Role, SigningKey, User
+
+
+class StorageError(Exception):
+    pass
+
+
+class NotFound(StorageError):
+    pass
+
+
+class AlreadyExists(StorageError):
+    pass
+
+
+class Conflict(StorageError):
+    """A uniqueness rule would break; ``login`` names the login, ``owner`` its identity."""
+
+    def __init__(self, message: str, *, login: Login | None = None, owner: str | None = None) -> None:
+        super().__init__(message)
+        self.login = login
+        self.owner = owner
+
+
+class Unavailable(StorageError):
+    """The database cannot be reached or is shutting down: retryable."""
+
+
+class Store(Protocol):
+    # --- lifecycle -----------------------------------------------------------
+    def close(self) -> None: ...
+
+    def ping(self) -> None:
+        """Raise ``Unavailable`` unless a round trip to the database works."""
+
+    # --- settings: small named values (root credentials, ...) --------------------
+    def get_setting(self, key: str) -> str | None: ...
+
+    def put_setting_if_absent(self, key: str, value: str) -> str:
+        """Store ``value`` unless ``key`` has one; return the value that is stored.
+
+        Race-free: of many processes calling at once, all get the same winner.
+        """
+
+    # --- identity pools ----------------------------------------------------------------
+    def create_pool(self, pool: IdentityPool) -> None:
+        """``AlreadyExists`` if the pool id is taken."""
+
+    def get_pool(self, pool_id: str) -> IdentityPool:
+        """``NotFound`` if there is no such pool."""
+
+    def update_pool(self, pool_id: str, updater: Callable[[IdentityPool], IdentityPool]) -> IdentityPool:
+        """Atomic read-modify-write; returns the stored pool with ``version`` bumped.
+
+        ``updater`` may raise (the change is then abandoned) and may run twice.
+        """
+
+    def delete_pool(self, pool_id: str) -> None:
+        """Deletes the pool with its identities and logins. ``NotFound`` if absent."""
+
+    def list_pools(self, account_id: str, limit: int, after: str | None = None) -> list[IdentityPool]:
+        """The account's pools ordered by pool id, those with id > ``after``, at most ``limit``."""
+
+    def count_pools(self, account_id: str) -> int: ...
+
+    # --- identities and their logins -----------------------------------------------------
+    def create_identity(self, identity: Identity) -> None:
+        """Create an identity with no logins (a guest). ``AlreadyExists``, ``NotFound`` (pool)."""
+
+    def get_identity(self, identity_id: str) -> Identity:
+        """The identity with its logins sorted. ``NotFound``."""
+
+    def identity_for_login(self, pool_id: str, login: Login) -> Identity | None:
+        """The identity this login is linked to in the pool, if any."""
+
+    def get_or_create_identity_for_login(
+        self, pool_id: str, login: Login, candidate: Identity
+    ) -> tuple[Identity, bool]:
+        """The identity linked to ``login``; if none, ``candidate`` created and linked.
+
+        Returns (identity, created). Exactly one identity per (pool, login) even
+        when many processes call at once for the same new login.
+        ``NotFound`` if the pool is gone.
+        """
+
+    def link_logins(
+        self,
+        identity_id: str,
+        logins: Sequence[Login],
+        now: dt.datetime,
+        check: Callable[[Identity], None] | None = None,
+    ) -> Identity:
+        """Link every login to the identity, in one transaction.
+
+        ``check`` sees the current identity first and may raise to abandon. A login
+        already linked to this identity is left as is; one linked to another identity
+        raises ``Conflict`` (with ``login`` and ``owner``) and nothing changes.
+        Marks the identity authenticated and bumps ``last_modified_at``. ``NotFound``.
+        """
+
+    def unlink_logins(
+        self,
+        identity_id: str,
+        now: dt.datetime,
+        *,
+        logins: Sequence[Login] = (),
+        providers: Sequence[str] = (),
+    ) -> tuple[Identity, int]:
+        """Remove the given logins and every login of the given providers from this
+        identity (logins linked elsewhere are not touched). Returns (identity, removed)."""
+
+    def merge_identities(
+        self,
+        source_id: str,
+        destination_id: str,
+        now: dt.datetime,
+        check: Callable[[Identity, Identity], None] | None = None,
+    ) -> Identity:
+        """Move every login of ``source`` to ``destination`` and disable ``source``.
+
+        ``check(source, destination)`` runs first, in the transaction, and may raise.
+        Returns the destination. ``NotFound`` if either is missing.
+        """
+
+    def list_identities(
+        self, pool_id: str, limit: int, after: str | None = None, hide_disabled: bool = False
+    ) -> list[Identity]:
+        """The pool's identities ordered by identity id, those with id > ``after``."""
+
+    def delete_identities(self, identity_ids: Sequence[str]) -> None:
+        """Delete the identities and their logins; unknown ids are ignored."""
+
+    # --- OpenID token signing keys --------------------------------------------------------
+    def list_signing_keys(self) -> list[SigningKey]:
+        """Every stored key, newest first."""
+
+    def add_first_signing_key(self, key: SigningKey) -> bool:
+        """Insert ``key`` as the active key only if there is no active key; return
+        whether it was inserted. Race-free: at most one active key, ever."""
+
+    def rotate_signing_key(self, expected_active_kid: str, new_key: SigningKey, retired_verify_until: dt.datetime, now: dt.datetime) -> bool:
+        """Compare-and-swap: if ``expected_active_kid`` is still the active key, retire it
+        (``retired_at=now``, ``verify_until``) and make ``new_key`` active; return True.
+        If another rotation won, change nothing and return False."""
+
+    def prune_signing_keys(self, now: dt.datetime) -> int:
+        """Delete retired keys whose ``verify_until`` has passed; return how many."""
+
+    # --- IAM: roles, users, access keys (migration 2) -------------------------------------------
+    # Names are unique per account case-insensitively and looked up case-insensitively;
+    # they are stored and returned exactly as created. Inline policies live in the record.
+    def create_role(self, role: Role) -> None:
+        """``AlreadyExists`` if the account has a role of that name (any case)."""
+
+    def get_role(self, account_id: str, name: str) -> Role:
+        """``NotFound``."""
+
+    def update_role(self, account_id: str, name: str, updater: Callable[[Role], Role]) -> Role:
+        """Atomic read-modify-write (updater may raise, may run twice). ``NotFound``."""
+
+    def delete_role(self, account_id: str, name: str, check: Callable[[Role], None] | None = None) -> None:
+        """``check`` sees the role in the transaction and may raise. ``NotFound``."""
+
+    def list_roles(self, account_id: str, limit: int, after: str | None = None, path_prefix: str = "/") -> list[Role]:
+        """Ordered by lower-cased name, those after ``after`` (a lower-cased name)."""
+
+    def create_user(self, user: User) -> None: ...
+
+    def get_user(self, account_id: str, name: str) -> User: ...
+
+    def update_user(self, account_id: str, name: str, updater: Callable[[User], User]) -> User: ...
+
+    def delete_user(self, account_id: str, name: str, check: Callable[[User], None] | None = None) -> None:
+        """``check`` sees the user in the transaction and may raise (e.g. keys remain). ``NotFound``."""
+
+    def list_users(self, account_id: str, limit: int, after: str | None = None, path_prefix: str = "/") -> list[User]: ...
+
+    def create_access_key(self, key: AccessKey, max_per_user: int) -> None:
+        """Insert unless the user already has ``max_per_user`` keys (then ``Conflict``);
+        ``NotFound`` if the user does not exist. Race-free."""
+
+    def get_access_key(self, access_key_id: str) -> AccessKey | None:
+        """By id, any account: on the path of every request signed by an IAM user."""
+
+    def list_access_keys(self, account_id: str, user_name: str) -> list[AccessKey]:
+        """The user's keys, oldest first."""
+
+    def set_access_key_status(self, account_id: str, user_name: str, access_key_id: str, status: str) -> None:
+        """``NotFound`` if the user has no such key."""
+
+    def delete_access_key(self, account_id: str, user_name: str, access_key_id: str) -> None:
+        """``NotFound`` if the user has no such key."""

@@ -1,0 +1,176 @@
+"""STS operations: AssumeRoleWithWebIdentity (idpool's own OpenID tokens), AssumeRole,
+GetCallerIdentity.
+
+Facts: research/aws-identity-pools.md §4 (STS API Reference). Trust policies are
+evaluated with the ``cognito-identity.amazonaws.com:aud|sub|amr`` keys; principal tags in
+the token become session tags, which needs ``sts:TagSession`` in the trust policy.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any, Callable, Mapping, Protocol
+
+from idpool import errors, storage
+from idpool.clock import Clock
+from idpool.ids import new_access_key_id, new_secret_access_key
+from idpool.iam.policies import cached_policy
+from idpool.identity_pools.tokens import tags_from_claims
+from idpool.keys.errors import TokenExpired, TokenInvalid
+from idpool.keys.sealing import Sealer
+from idpool.model import Role
+from idpool.policy import Request, evaluate_trust, parse_policy
+from idpool.policy.document import PolicyDocument
+from idpool.storage import Store
+from idpool.sts.session_tokens import Session, seal_session
+
+COGNITO = "cognito-identity.amazonaws.com"
+MIN_DURATION, DEFAULT_DURATION = 900, 3600
+
+
+class TokenVerifier(Protocol):
+    def verify(self, token: str, *, now: dt.datetime) -> dict[str, Any]: ...
+
+
+@dataclass(frozen=True)
+class Issued:
+    session: Session
+    session_token: str
+    packed_policy_size: int = 0
+
+
+@dataclass(frozen=True)
+class WebIdentityResult:
+    issued: Issued
+    subject: str
+    audience: str
+    provider: str
+
+
+class StsService:
+    def __init__(self, store: Store, clock: Clock, sealer: Sealer, tokens: TokenVerifier,
+                 check_subject: Callable[[Mapping[str, Any]], None] | None = None) -> None:
+        """``check_subject(claims)`` may refuse a validly signed token whose identity is
+        gone or whose developer login was unlinked (raises ``InvalidIdentityToken``)."""
+        self._store, self._clock, self._sealer, self._tokens = store, clock, sealer, tokens
+        self._check_subject = check_subject
+
+    # --- AssumeRoleWithWebIdentity -------------------------------------------------------------
+    def assume_role_with_web_identity(
+        self, role_arn: str, session_name: str, token: str, duration: int | None = None,
+        policy: str | None = None, *, max_duration: int | None = None,
+    ) -> WebIdentityResult:
+        claims = self._verify_token(token)
+        session_policy = parse_policy(policy, "session") if policy else None
+        role = self._role(role_arn, "sts:AssumeRoleWithWebIdentity")
+        seconds = self._duration(role, duration, max_duration)
+        tags = tags_from_claims(claims)
+        context = self._web_identity_context(claims, tags)
+        principal = {"Federated": COGNITO}
+        self._trust(role, "sts:AssumeRoleWithWebIdentity", principal, context)
+        if tags:
+            self._trust(role, "sts:TagSession", principal, context)
+        web_identity = {"sub": claims["sub"], "aud": claims["aud"], "amr": list(claims.get("amr") or []),
+                        "provider": COGNITO}
+        issued = self._issue(role, session_name, seconds, "web-identity", policy if session_policy else None,
+                             tags, web_identity, None)
+        return WebIdentityResult(issued, str(claims["sub"]), str(claims["aud"]), COGNITO)
+
+    def _verify_token(self, token: str) -> dict[str, Any]:
+        try:
+            claims = self._tokens.verify(token, now=self._clock.now())
+        except TokenExpired as exc:
+            raise errors.ExpiredToken("Token expired: the web identity token that was passed is expired.",
+                                      detail=exc.reason) from None
+        except TokenInvalid as exc:
+            raise errors.InvalidIdentityToken("The web identity token that was passed could not be validated.",
+                                              detail=exc.reason) from None
+        if not isinstance(claims.get("sub"), str) or not isinstance(claims.get("aud"), str):
+            raise errors.InvalidIdentityToken("The web identity token that was passed could not be validated.",
+                                              detail="sub and aud must be strings")
+        if self._check_subject is not None:
+            self._check_subject(claims)
+        return claims
+
+    @staticmethod
+    def _web_identity_context(claims: Mapping[str, Any], tags: Mapping[str, str]) -> dict[str, Any]:
+        context: dict[str, Any] = {
+            f"{COGNITO}:aud": claims["aud"],
+            f"{COGNITO}:sub": claims["sub"],
+            f"{COGNITO}:amr": list(claims.get("amr") or []),
+            "aws:FederatedProvider": COGNITO,
+        }
+        for key, value in tags.items():
+            context[f"aws:RequestTag/{key}"] = value
+            context[f"aws:PrincipalTag/{key}"] = value
+        if tags:
+            context["aws:TagKeys"] = list(tags)
+        return context
+
+    # --- AssumeRole ---------------------------------------------------------------------------------
+    def assume_role(self, caller_arn: str, caller_account: str, role_arn: str, session_name: str,
+                    duration: int | None = None, policy: str | None = None,
+                    tags: Mapping[str, str] | None = None) -> Issued:
+        session_policy = parse_policy(policy, "session") if policy else None
+        role = self._role(role_arn, "sts:AssumeRole", caller_arn)
+        seconds = self._duration(role, duration, None)
+        context: dict[str, Any] = {"aws:PrincipalArn": caller_arn, "aws:PrincipalAccount": caller_account}
+        for key, value in (tags or {}).items():
+            context[f"aws:RequestTag/{key}"] = value
+        principal = {"AWS": caller_arn}
+        self._trust(role, "sts:AssumeRole", principal, context, caller_arn)
+        if tags:
+            self._trust(role, "sts:TagSession", principal, context, caller_arn)
+        return self._issue(role, session_name, seconds, "assume-role", policy if session_policy else None,
+                           dict(tags or {}), None, caller_arn)
+
+    # --- shared -----------------------------------------------------------------------------------------
+    def _role(self, role_arn: str, action: str, caller: str | None = None) -> Role:
+        parts = role_arn.split(":", 5)
+        if len(parts) != 6 or parts[:3] != ["arn", "aws", "iam"] or not parts[5].startswith("role/"):
+            raise errors.StsValidationError(f"{role_arn} is invalid")
+        name = parts[5].rsplit("/", 1)[-1]
+        try:
+            role = self._store.get_role(parts[4], name)
+        except storage.NotFound:
+            raise self._denied(action, role_arn, caller, "the role does not exist") from None
+        if role.arn != role_arn and f"arn:aws:iam::{role.account_id}:role/{role.name}" != role_arn:
+            raise self._denied(action, role_arn, caller, "the role's path or name case differs")
+        return role
+
+    @staticmethod
+    def _duration(role: Role, duration: int | None, cap: int | None) -> int:
+        seconds = duration or DEFAULT_DURATION
+        if seconds > role.max_session_duration:
+            raise errors.StsValidationError(
+                f"The requested DurationSeconds exceeds the MaxSessionDuration set for this role.",
+                detail=f"{seconds} > {role.max_session_duration} for {role.name}")
+        return min(seconds, cap) if cap else seconds
+
+    def _trust(self, role: Role, action: str, principal: Mapping[str, str], context: Mapping[str, Any],
+               caller: str | None = None) -> None:
+        now = self._clock.now()
+        full = {**context, "aws:CurrentTime": now, "aws:EpochTime": int(now.timestamp())}
+        trust: PolicyDocument = cached_policy(role.trust_policy, "trust")
+        decision = evaluate_trust(Request(action=action, resource=role.arn, context=full, principal=principal), trust)
+        if not decision.allowed:
+            raise self._denied(action, role.arn, caller, f"trust policy of role {role.name}: {decision.reason}")
+
+    @staticmethod
+    def _denied(action: str, role_arn: str, caller: str | None, why: str) -> errors.AccessDenied:
+        who = f"User: {caller} is not authorized to perform: {action} on resource: {role_arn}" if caller else \
+            f"Not authorized to perform {action}"
+        return errors.AccessDenied(who, detail=why)
+
+    def _issue(self, role: Role, session_name: str, seconds: int, source: str, policy: str | None,
+               tags: Mapping[str, str], web_identity: Mapping[str, Any] | None, caller: str | None) -> Issued:
+        now = self._clock.now().replace(microsecond=0)
+        session = Session(
+            access_key_id=new_access_key_id("ASIA"), secret_access_key=new_secret_access_key(),
+            account_id=role.account_id, role_name=role.name, role_id=role.role_id, role_path=role.path,
+            session_name=session_name, issued_at=now, expires_at=now + dt.timedelta(seconds=seconds),
+            source=source, session_policy=policy, tags=dict(tags), web_identity=web_identity, source_arn=caller,
+        )
+        packed = min(100, (len(policy or "") * 100) // 2048 + len(tags) * 2)
+        return Issued(session, seal_session(self._sealer, session), packed)

@@ -1,0 +1,1 @@
+"""HTTP: the AWS API endpoint (POST /), OpenID discovery and JWKS, /health."""

@@ -1,0 +1,129 @@
+"""`idpool serve` as a user runs it: banner, health, restart, SIGTERM, the AWS CLI."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import stat
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import boto3
+import httpx
+import jwt
+import pytest
+
+pytestmark = pytest.mark.slow
+
+
+def boto(served: Any, service: str = "cognito-identity") -> Any:
+    e = served.exports
+    return boto3.client(service, endpoint_url=e["AWS_ENDPOINT_URL"], region_name=e["AWS_REGION"],
+                        aws_access_key_id=e["AWS_ACCESS_KEY_ID"], aws_secret_access_key=e["AWS_SECRET_ACCESS_KEY"])
+
+
+def test_first_start_prints_credentials_once_and_state_survives_restart(serve: Any, tmp_path: Path) -> None:
+    first = serve()
+    assert set(first.exports) == {"AWS_ENDPOINT_URL", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_REGION"}
+    cognito = boto(first)
+    pool = cognito.create_identity_pool(IdentityPoolName="survivor", AllowUnauthenticatedIdentities=False,
+                                        DeveloperProviderName="login.survivor")
+    pool_id = pool["IdentityPoolId"]
+    issued = cognito.get_open_id_token_for_developer_identity(IdentityPoolId=pool_id,
+                                                              Logins={"login.survivor": "alice"})
+    assert first.stop() == 0
+    data = tmp_path / "data"
+    assert stat.S_IMODE(os.stat(data).st_mode) == 0o700
+    assert stat.S_IMODE(os.stat(data / "master.key").st_mode) == 0o600
+    raw = b"".join(p.read_bytes() for p in data.iterdir() if p.is_file())
+    assert first.exports["AWS_SECRET_ACCESS_KEY"].encode() not in raw  # secrets are encrypted at rest
+
+    second = serve()
+    assert "AWS_SECRET_ACCESS_KEY" not in second.exports  # printed once only
+    assert first.exports["AWS_ACCESS_KEY_ID"] in second.banner
+    second.exports.update({k: first.exports[k] for k in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY")})
+    cognito = boto(second)
+    assert cognito.describe_identity_pool(IdentityPoolId=pool_id)["IdentityPoolName"] == "survivor"
+    again = cognito.get_open_id_token_for_developer_identity(IdentityPoolId=pool_id, Logins={"login.survivor": "alice"})
+    assert again["IdentityId"] == issued["IdentityId"]
+    # the token from before the restart still verifies against the JWKS served now
+    jwks = jwt.PyJWKClient(second.url + "/.well-known/jwks_uri")
+    key = jwks.get_signing_key_from_jwt(issued["Token"])
+    claims = jwt.decode(issued["Token"], key.key, algorithms=["RS512"], audience=pool_id)
+    assert claims["sub"] == issued["IdentityId"]
+
+
+def test_aws_cli_and_aws_endpoint_url(serve: Any, tmp_path: Path) -> None:
+    served = serve()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    env.update(served.exports)
+    env["AWS_CONFIG_FILE"] = str(tmp_path / "none")
+    env["AWS_SHARED_CREDENTIALS_FILE"] = str(tmp_path / "none")
+    aws = [str(Path(sys.executable).parent / "aws")]
+
+    def run(*args: str, endpoint: bool = False) -> dict[str, Any]:
+        extra = ["--endpoint-url", served.url] if endpoint else []
+        out = subprocess.run([*aws, *args, *extra, "--output", "json"], env=env, capture_output=True, text=True,
+                             timeout=60)
+        assert out.returncode == 0, out.stderr
+        return json.loads(out.stdout) if out.stdout.strip() else {}
+
+    pool = run("cognito-identity", "create-identity-pool", "--identity-pool-name", "cli_pool",
+               "--no-allow-unauthenticated-identities", "--developer-provider-name", "login.cli", endpoint=True)
+    token = run("cognito-identity", "get-open-id-token-for-developer-identity", "--identity-pool-id",
+                pool["IdentityPoolId"], "--logins", "login.cli=alice")  # AWS_ENDPOINT_URL only
+    looked = run("cognito-identity", "lookup-developer-identity", "--identity-pool-id", pool["IdentityPoolId"],
+                 "--developer-user-identifier", "alice")
+    assert looked["IdentityId"] == token["IdentityId"]
+    env.pop("AWS_ENDPOINT_URL")
+    env["AWS_ENDPOINT_URL_COGNITO_IDENTITY"] = served.url
+    described = run("cognito-identity", "describe-identity", "--identity-id", token["IdentityId"])
+    assert described["Logins"] == ["login.cli"]
+
+
+def test_sigterm_drains_the_request_in_flight(serve: Any) -> None:
+    served = serve()
+    host, port = served.url.removeprefix("http://").split(":")
+    body = b'{"MaxResults": 5}'
+    with socket.create_connection((host, int(port)), timeout=10) as conn:
+        head = (f"POST / HTTP/1.1\r\nHost: {host}:{port}\r\nX-Amz-Target: AWSCognitoIdentityService.GetId\r\n"
+                f"Content-Type: application/x-amz-json-1.1\r\nContent-Length: {len(body)}\r\n\r\n").encode()
+        conn.sendall(head + body[:5])
+        time.sleep(0.3)
+        served.proc.send_signal(signal.SIGTERM)
+        time.sleep(0.3)
+        conn.sendall(body[5:])
+        reply = conn.recv(65536).decode()
+    assert reply.startswith("HTTP/1.1 400")  # GetId without IdentityPoolId: answered, not dropped
+    assert "ValidationException" in reply or "IdentityPoolId" in reply
+    assert served.stop() == 0
+
+
+def test_given_root_credentials_and_port_zero(serve: Any) -> None:
+    served = serve(env={"IDPOOL_ROOT_ACCESS_KEY_ID": "AKIAGIVENROOT0000001",
+                        "IDPOOL_ROOT_SECRET_ACCESS_KEY": "given-secret-given-secret-given-secret00"})
+    assert "AWS_SECRET_ACCESS_KEY" not in served.exports
+    assert "AKIAGIVENROOT0000001" in served.banner
+    cognito = boto3.client("cognito-identity", endpoint_url=served.url, region_name="us-east-1",
+                           aws_access_key_id="AKIAGIVENROOT0000001",
+                           aws_secret_access_key="given-secret-given-secret-given-secret00")
+    assert cognito.list_identity_pools(MaxResults=5)["IdentityPools"] == []
+    assert httpx.get(served.url + "/health").json() == {"status": "ok"}
+
+
+def test_world_readable_master_key_is_refused(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    data.mkdir(mode=0o700)
+    key = data / "master.key"
+    key.write_text("MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=")
+    key.chmod(0o644)
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "IDPOOL_"))}
+    out = subprocess.run([str(Path(sys.executable).parent / "idpool"), "serve", "--port", "0", "--data-dir", str(data)],
+                         capture_output=True, text=True, env=env, timeout=60)
+    assert out.returncode != 0
+    assert "master.key" in out.stderr
