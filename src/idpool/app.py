@@ -35,9 +35,10 @@ from idpool.sts.service import StsService
 class IssuerKeys:
     """The key ring as the domain's ``TokenKeys``: bound to this server's issuer."""
 
-    def __init__(self, cache: KeyRingCache, issuer: str) -> None:
+    def __init__(self, cache: KeyRingCache, issuer: str, clock: Clock) -> None:
         self._cache = cache
         self._issuer = issuer
+        self._clock = clock
 
     def sign(self, claims: Mapping[str, Any]) -> str:
         return self._cache.sign(claims)
@@ -46,7 +47,7 @@ class IssuerKeys:
         return self._cache.verify(token, now=now, issuer=self._issuer)
 
     def jwks(self) -> dict[str, Any]:
-        return self._cache.jwks()
+        return self._cache.jwks(self._clock.now())
 
 
 @dataclass
@@ -91,7 +92,7 @@ def build_services(settings: Settings, *, clock: Clock | None = None, store: Sto
         given = (settings.root_access_key_id, settings.root_secret_access_key)
     root, created = ensure_root_credentials(store, sealer, settings.account_id, given)
     cache = KeyRingCache(store, sealer, clock)
-    keys = IssuerKeys(cache, settings.issuer_url)
+    keys = IssuerKeys(cache, settings.issuer_url, clock)
     factory = TokenFactory(keys, settings.issuer_url)
     pools = PoolService(store, clock, settings.region)
     identities = IdentityService(store, clock, pools, factory)

@@ -5,13 +5,15 @@ Flags mirror ``IDPOOL_*`` variables (CONTRACT.md); settings are validated once h
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
+import signal
 import socket
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 import click
 
@@ -125,10 +127,12 @@ def _banner(settings: Settings, access_key_id: str, new_secret: str | None) -> N
     if new_secret is not None:
         lines += ["Root credentials, shown this once (stored encrypted). Paste into your shell:"]
         lines += [f"export AWS_ENDPOINT_URL={endpoint}", f"export AWS_ACCESS_KEY_ID={access_key_id}",
-                  f"export AWS_SECRET_ACCESS_KEY={new_secret}", f"export AWS_REGION={settings.region}"]
+                  f"export AWS_SECRET_ACCESS_KEY={new_secret}", f"export AWS_DEFAULT_REGION={settings.region}",
+                  f"export AWS_REGION={settings.region}"]
     else:
         lines += [f"Root access key {access_key_id} (its secret was shown at first start or set by you).",
-                  f"export AWS_ENDPOINT_URL={endpoint}", f"export AWS_REGION={settings.region}"]
+                  f"export AWS_ENDPOINT_URL={endpoint}", f"export AWS_DEFAULT_REGION={settings.region}",
+                  f"export AWS_REGION={settings.region}"]
     click.echo("\n".join(lines), nl=True)
     sys.stdout.flush()
 
@@ -136,18 +140,31 @@ def _banner(settings: Settings, access_key_id: str, new_secret: str | None) -> N
 def _run_uvicorn(settings: Settings, sock: socket.socket) -> None:
     import uvicorn
 
+    class Server(uvicorn.Server):
+        """SIGTERM/SIGINT: stop accepting, drain in-flight requests, then exit 0
+        (uvicorn would re-raise the signal and die by it)."""
+
+        @contextlib.contextmanager
+        def capture_signals(self) -> Iterator[None]:
+            previous = {sig: signal.signal(sig, self.handle_exit) for sig in (signal.SIGINT, signal.SIGTERM)}
+            try:
+                yield
+            finally:
+                for sig, handler in previous.items():
+                    signal.signal(sig, handler)
+
     common: dict[str, Any] = dict(
         log_level="warning", access_log=False, timeout_graceful_shutdown=30,
         proxy_headers=False, server_header=False, date_header=True, lifespan="on",
     )
     if settings.workers == 1:
         config = uvicorn.Config(worker_app(), **common)
-        uvicorn.Server(config).run(sockets=[sock])
+        Server(config).run(sockets=[sock])
         return
     from uvicorn.supervisors import Multiprocess
 
     config = uvicorn.Config("idpool.cli:worker_app", factory=True, workers=settings.workers, **common)
-    server = uvicorn.Server(config)
+    server = Server(config)
     Multiprocess(config, target=server.run, sockets=[sock]).run()
 
 

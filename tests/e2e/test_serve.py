@@ -29,7 +29,8 @@ def boto(served: Any, service: str = "cognito-identity") -> Any:
 
 def test_first_start_prints_credentials_once_and_state_survives_restart(serve: Any, tmp_path: Path) -> None:
     first = serve()
-    assert set(first.exports) == {"AWS_ENDPOINT_URL", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_REGION"}
+    assert set(first.exports) == {"AWS_ENDPOINT_URL", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_REGION",
+                                    "AWS_DEFAULT_REGION"}
     cognito = boto(first)
     pool = cognito.create_identity_pool(IdentityPoolName="survivor", AllowUnauthenticatedIdentities=False,
                                         DeveloperProviderName="login.survivor")
