@@ -128,3 +128,49 @@ def test_world_readable_master_key_is_refused(tmp_path: Path) -> None:
                          capture_output=True, text=True, env=env, timeout=60)
     assert out.returncode != 0
     assert "master.key" in out.stderr
+
+
+def test_keys_rotate_while_serving_keeps_old_tokens_valid(serve: Any, tmp_path: Path) -> None:
+    served = serve()
+    cognito = boto(served)
+    pool_id = cognito.create_identity_pool(IdentityPoolName="rot", AllowUnauthenticatedIdentities=False,
+                                           DeveloperProviderName="login.rot")["IdentityPoolId"]
+    old = cognito.get_open_id_token_for_developer_identity(IdentityPoolId=pool_id, Logins={"login.rot": "u"})["Token"]
+    old_kid = jwt.get_unverified_header(old)["kid"]
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "IDPOOL_"))}
+    out = subprocess.run([str(Path(sys.executable).parent / "idpool"), "keys", "rotate", "--data-dir",
+                          str(tmp_path / "data")], capture_output=True, text=True, env=env, timeout=60)
+    assert out.returncode == 0, out.stderr
+    new_kid = out.stdout.strip().rsplit(" ", 1)[-1]
+    assert new_kid != old_kid and new_kid.startswith("us-east-1")
+    deadline = time.monotonic() + 15  # every node follows a rotation within its 5 s refresh
+    while True:
+        new = cognito.get_open_id_token_for_developer_identity(IdentityPoolId=pool_id, Logins={"login.rot": "u"})["Token"]
+        if jwt.get_unverified_header(new)["kid"] == new_kid:
+            break
+        assert time.monotonic() < deadline
+        time.sleep(0.5)
+    kids = {k["kid"] for k in httpx.get(served.url + "/.well-known/jwks_uri").json()["keys"]}
+    assert {old_kid, new_kid} <= kids
+    jwks = jwt.PyJWKClient(served.url + "/.well-known/jwks_uri")
+    for token in (old, new):
+        assert jwt.decode(token, jwks.get_signing_key_from_jwt(token).key, algorithms=["RS512"], audience=pool_id)
+
+
+def test_two_processes_starting_at_once_share_one_key_and_one_root(tmp_path: Path) -> None:
+    from tests.e2e.conftest import Served
+
+    data = tmp_path / "shared"
+    first, second = Served(data), Served(data)
+    try:
+        first.wait_healthy()
+        second.wait_healthy()
+        secrets = [s.exports.get("AWS_SECRET_ACCESS_KEY") for s in (first, second)]
+        assert sum(1 for s in secrets if s) == 1  # exactly one process created (and printed) the root secret
+        assert first.banner.count("AKIA") and second.banner.count("AKIA")
+        jwks_a = httpx.get(first.url + "/.well-known/jwks_uri").json()
+        jwks_b = httpx.get(second.url + "/.well-known/jwks_uri").json()
+        assert jwks_a == jwks_b and len(jwks_a["keys"]) == 1
+    finally:
+        first.stop()
+        second.stop()
