@@ -1,0 +1,21 @@
+"""The IAM policy language: parsing policy documents and evaluating requests against them.
+
+Pure: no I/O, no clock (time arrives as condition keys such as aws:CurrentTime). Parse a policy
+once with `parse_policy` (it is validated and precompiled), then decide requests with `evaluate`
+(identity-based and session policies) or `evaluate_trust` (a role's trust policy).
+"""
+
+from idpool.policy.document import Kind, PolicyDocument, Statement, parse_policy
+from idpool.policy.evaluate import Decision, Effect, Request, evaluate, evaluate_trust
+
+__all__ = [
+    "Decision",
+    "Effect",
+    "Kind",
+    "PolicyDocument",
+    "Request",
+    "Statement",
+    "evaluate",
+    "evaluate_trust",
+    "parse_policy",
+]

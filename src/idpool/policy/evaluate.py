@@ -1,0 +1,182 @@
+"""Policy evaluation: one pure function deciding Allow, ExplicitDeny or ImplicitDeny.
+
+Follows IAM User Guide, "Policy evaluation logic": a statement applies when its principal (trust
+policies), action, resource and every condition match the request; an applicable Deny anywhere
+wins; otherwise an applicable Allow allows; otherwise the request is implicitly denied. Session
+policies (AssumeRoleWithWebIdentity `Policy`, Cognito's scope-down) intersect with the
+identity-based policies: both must allow. The same evaluator decides role trust policies
+(`evaluate_trust`) for AssumeRoleWithWebIdentity and AssumeRole.
+
+The `Decision` names the deciding policy and statement and, for a denial, says why (the first
+statement that matched everything but a condition, and which condition failed), for logs and the
+console's "why" view.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Literal
+
+from idpool.policy.compiled import CompiledStatement
+from idpool.policy.conditions import Condition
+from idpool.policy.context import RequestContext
+from idpool.policy.document import PolicyDocument
+from idpool.policy.principals import describe
+
+Effect = Literal["Allow", "ExplicitDeny", "ImplicitDeny"]
+ContextInput = str | Sequence[str] | bool | int | datetime | bytes | None  # None: the key is absent
+NamedPolicies = Sequence[tuple[str, PolicyDocument]]
+
+
+@dataclass(frozen=True)
+class Request:
+    """What is being asked. `context` holds condition keys (case-insensitive; a sequence value is
+    a multivalued key). `principal` names the caller for trust policies, e.g.
+    {"Federated": "cognito-identity.amazonaws.com"} or {"AWS": "arn:aws:iam::000000000000:user/alice"}."""
+
+    action: str
+    resource: str | None
+    context: Mapping[str, ContextInput] = field(default_factory=dict)
+    principal: Mapping[str, str] | None = None
+
+    def __post_init__(self) -> None:
+        # Normalized once, so evaluating one request against several policy sets costs nothing more.
+        object.__setattr__(self, "_normalized", RequestContext(self.context))
+
+    @property
+    def normalized_context(self) -> RequestContext:
+        return self._normalized  # type: ignore[attr-defined, no-any-return]
+
+
+@dataclass(frozen=True)
+class Decision:
+    effect: Effect
+    policy: str | None
+    statement: str | None
+    reason: str
+
+    @property
+    def allowed(self) -> bool:
+        return self.effect == "Allow"
+
+
+@dataclass(frozen=True, slots=True)
+class _NearMiss:
+    """An Allow statement that matched the action but not everything else."""
+
+    policy: str
+    statement: CompiledStatement
+    missed: str  # "principal", "resource" or "condition"
+    condition: Condition | None = None
+
+    def explain(self, request: Request) -> str:
+        where = f" {self.statement.label} of policy '{self.policy}'"
+        if self.condition is not None:
+            why = self.condition.explain(request.normalized_context)
+            return f"{where} matches the request except for a condition: {why}."
+        return f"{where} allows the action, but not for this {self.missed}."
+
+
+@dataclass(frozen=True, slots=True)
+class _Scan:
+    deny: tuple[str, str] | None  # (policy name, statement label)
+    allow: tuple[str, str] | None
+    near_miss: _NearMiss | None
+
+
+def _miss(statement: CompiledStatement, request: Request) -> tuple[str, Condition | None] | None:
+    """What keeps an action-matching statement from applying, or None if it applies."""
+    if not statement.principal_matches(request.principal):
+        return ("principal", None)
+    if not statement.resource_matches(request.resource, request.normalized_context):
+        return ("resource", None)
+    failed = statement.failed_condition(request.normalized_context)
+    return None if failed is None else ("condition", failed)
+
+
+def _better_explanation(current: _NearMiss | None, miss: tuple[str, Condition | None]) -> bool:
+    """The first near miss is kept, except that a failed condition says more than a mismatch."""
+    return current is None or (miss[1] is not None and current.condition is None)
+
+
+def _scan(request: Request, policies: NamedPolicies) -> _Scan:
+    """Find an applicable Deny (which ends the scan), the first applicable Allow, and the first
+    statement that failed only on a condition."""
+    action, allow, near = request.action.lower(), None, None
+    for name, policy in policies:
+        for statement in policy.compiled:
+            if statement.allow and allow is not None:
+                continue  # once allowed, only a Deny can change the outcome
+            if not statement.action_matches(action):
+                continue
+            miss = _miss(statement, request)
+            if miss is not None:
+                if statement.allow and _better_explanation(near, miss):
+                    near = _NearMiss(name, statement, *miss)
+            elif not statement.allow:
+                return _Scan((name, statement.label), None, near)
+            else:
+                allow = (name, statement.label)
+    return _Scan(None, allow, near)
+
+
+def _target(request: Request, trust: bool) -> str:
+    if trust:
+        return f"{describe(request.principal)} to perform {request.action}"
+    return request.action + (f" on {request.resource}" if request.resource else "")
+
+
+def _explicit(deny: tuple[str, str], request: Request, trust: bool) -> Decision:
+    policy, statement = deny
+    reason = f"{_target(request, trust)} is explicitly denied by {statement} of policy '{policy}'."
+    return Decision("ExplicitDeny", policy, statement, reason)
+
+
+def _implicit(scan: _Scan, request: Request, where: str, trust: bool) -> Decision:
+    reason = f"No statement in {where} allows {_target(request, trust)}."
+    if scan.near_miss is not None:
+        reason += scan.near_miss.explain(request)
+    return Decision("ImplicitDeny", None, None, reason)
+
+
+def _names(policies: NamedPolicies, kind: str) -> str:
+    if not policies:
+        return f"the {kind} policies (none are attached)"
+    return f"the {kind} policies ({', '.join(repr(name) for name, _ in policies)})"
+
+
+def evaluate(
+    request: Request,
+    policies: NamedPolicies,
+    session_policies: NamedPolicies = (),
+) -> Decision:
+    """Identity-based evaluation, intersected with session policies when there are any."""
+    identity = _scan(request, policies)
+    if identity.deny:
+        return _explicit(identity.deny, request, trust=False)
+    session = _scan(request, session_policies) if session_policies else None
+    if session is not None and session.deny:
+        return _explicit(session.deny, request, trust=False)
+    if identity.allow is None:
+        return _implicit(identity, request, _names(policies, "identity-based"), trust=False)
+    if session is not None and session.allow is None:
+        return _implicit(session, request, _names(session_policies, "session"), trust=False)
+    policy, statement = identity.allow
+    reason = f"{_target(request, False)} is allowed by {statement} of policy '{policy}'"
+    if session is not None and session.allow is not None:
+        reason += f" and by {session.allow[1]} of session policy '{session.allow[0]}'"
+    return Decision("Allow", policy, statement, reason + ".")
+
+
+def evaluate_trust(request: Request, trust_policy: PolicyDocument, name: str = "trust") -> Decision:
+    """Resource-based evaluation of a role trust policy: may this principal assume the role?"""
+    scan = _scan(request, [(name, trust_policy)])
+    if scan.deny:
+        return _explicit(scan.deny, request, trust=True)
+    if scan.allow is None:
+        return _implicit(scan, request, f"trust policy '{name}'", trust=True)
+    policy, statement = scan.allow
+    reason = f"{_target(request, True)} is allowed by {statement} of trust policy '{policy}'."
+    return Decision("Allow", policy, statement, reason)
