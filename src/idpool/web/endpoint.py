@@ -11,7 +11,6 @@ from __future__ import annotations
 import functools
 import json
 import logging
-import urllib.parse
 import re
 import time
 import traceback
@@ -30,6 +29,7 @@ from idpool.protocols.base import ProtocolError, WireResponse
 from idpool.protocols.models import service_model, unsigned_operations
 from idpool.protocols.routing import Routed, protocol_for, route
 from idpool.sigv4 import HttpRequest, SigV4Error, is_signed, verify, wire_code
+from idpool.sigv4.verify import session_token
 from idpool.web.http import BodyTooLarge, Receive, Scope, Send, read_body, respond
 
 log = logging.getLogger("idpool.access")
@@ -147,7 +147,7 @@ class AwsEndpoint:
             if routed.operation.name in _unsigned(routed.service):
                 return None
             raise SigV4Error.missing()
-        token = _session_token(req)
+        token = session_token(http)
         verified = verify(
             http,
             service=routed.service,
@@ -227,17 +227,6 @@ class AwsEndpoint:
 def _unsigned(service: str) -> frozenset[str]:
     """Operations the model marks public (authtype none): no signature needed."""
     return unsigned_operations(service_model(service))
-
-
-def _session_token(req: Incoming) -> str | None:
-    for name, value in req.headers:
-        if name.lower() == "x-amz-security-token":
-            return value
-    for pair in req.query_string.split("&"):
-        name, _, value = pair.partition("=")
-        if name == "X-Amz-Security-Token":
-            return urllib.parse.unquote(value)
-    return None
 
 
 def _code_for(table: Mapping[type, str], exc: Exception) -> str | None:
