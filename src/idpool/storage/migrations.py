@@ -1,0 +1,194 @@
+"""The database schema, as a numbered list of migrations, and the code that applies them.
+
+Each migration is applied exactly once, in its own transaction, and recorded in
+``schema_migrations``. Processes starting together take a lock first (PostgreSQL:
+``pg_advisory_xact_lock``; SQLite: ``BEGIN IMMEDIATE``, the database's one write
+lock) and re-read what is applied under it, so only one of them applies each step
+(F08 in ecosystem-security.md). A database whose schema is newer than this code
+is refused: old code must not write into a shape it does not know.
+
+Adding a migration is one entry at the end of ``MIGRATIONS``: the next version
+number, a description and the statements for each flavor. Never edit an entry
+that has shipped.
+
+Integrity lives in the schema: one identity per (pool, provider, subject) is the
+``logins`` primary key, at most one active signing key is a partial unique index,
+and identities and logins go with their pool through ``ON DELETE CASCADE``.
+Timestamps are integer microseconds since the epoch (UTC) on SQLite and
+``timestamptz`` on PostgreSQL; key columns use the "C" collation on PostgreSQL so
+that ordering and paging by id agree with code point order on both engines.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+from dataclasses import dataclass
+from typing import Mapping, Sequence
+
+from idpool.storage import StorageError
+from idpool.storage.flavors import Flavor, Tx
+
+
+@dataclass(frozen=True)
+class Migration:
+    version: int
+    description: str
+    statements: Mapping[str, Sequence[str]]  # flavor name -> DDL, one statement each
+
+
+class SchemaTooNew(StorageError):
+    """The database was migrated by a newer idpool than this one."""
+
+
+_SQLITE_V1 = (
+    "CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL) STRICT",
+    """CREATE TABLE identity_pools (
+        pool_id TEXT PRIMARY KEY,
+        account_id TEXT NOT NULL,
+        name TEXT NOT NULL,
+        doc TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        version INTEGER NOT NULL
+    ) STRICT""",
+    "CREATE INDEX identity_pools_by_account ON identity_pools (account_id, pool_id)",
+    """CREATE TABLE identities (
+        identity_id TEXT PRIMARY KEY,
+        pool_id TEXT NOT NULL REFERENCES identity_pools (pool_id) ON DELETE CASCADE,
+        account_id TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        last_modified_at INTEGER NOT NULL,
+        authenticated INTEGER NOT NULL CHECK (authenticated IN (0, 1)),
+        disabled INTEGER NOT NULL CHECK (disabled IN (0, 1))
+    ) STRICT""",
+    "CREATE INDEX identities_by_pool ON identities (pool_id, identity_id)",
+    """CREATE TABLE logins (
+        pool_id TEXT NOT NULL,
+        provider TEXT NOT NULL,
+        subject TEXT NOT NULL,
+        identity_id TEXT NOT NULL REFERENCES identities (identity_id) ON DELETE CASCADE,
+        linked_at INTEGER NOT NULL,
+        PRIMARY KEY (pool_id, provider, subject)
+    ) STRICT""",
+    "CREATE INDEX logins_by_identity ON logins (identity_id)",
+    """CREATE TABLE signing_keys (
+        kid TEXT PRIMARY KEY,
+        alg TEXT NOT NULL,
+        public_jwk TEXT NOT NULL,
+        sealed_private_key BLOB NOT NULL,
+        created_at INTEGER NOT NULL,
+        active INTEGER NOT NULL CHECK (active IN (0, 1)),
+        retired_at INTEGER,
+        verify_until INTEGER
+    ) STRICT""",
+    "CREATE UNIQUE INDEX signing_keys_one_active ON signing_keys (active) WHERE active",
+)
+
+_POSTGRES_V1 = (
+    'CREATE TABLE settings (key TEXT COLLATE "C" PRIMARY KEY, value TEXT NOT NULL)',
+    """CREATE TABLE identity_pools (
+        pool_id TEXT COLLATE "C" PRIMARY KEY,
+        account_id TEXT COLLATE "C" NOT NULL,
+        name TEXT NOT NULL,
+        doc TEXT NOT NULL,
+        created_at TIMESTAMPTZ NOT NULL,
+        version BIGINT NOT NULL
+    )""",
+    "CREATE INDEX identity_pools_by_account ON identity_pools (account_id, pool_id)",
+    """CREATE TABLE identities (
+        identity_id TEXT COLLATE "C" PRIMARY KEY,
+        pool_id TEXT COLLATE "C" NOT NULL REFERENCES identity_pools (pool_id) ON DELETE CASCADE,
+        account_id TEXT COLLATE "C" NOT NULL,
+        created_at TIMESTAMPTZ NOT NULL,
+        last_modified_at TIMESTAMPTZ NOT NULL,
+        authenticated BOOLEAN NOT NULL,
+        disabled BOOLEAN NOT NULL
+    )""",
+    "CREATE INDEX identities_by_pool ON identities (pool_id, identity_id)",
+    """CREATE TABLE logins (
+        pool_id TEXT COLLATE "C" NOT NULL,
+        provider TEXT COLLATE "C" NOT NULL,
+        subject TEXT COLLATE "C" NOT NULL,
+        identity_id TEXT COLLATE "C" NOT NULL REFERENCES identities (identity_id) ON DELETE CASCADE,
+        linked_at TIMESTAMPTZ NOT NULL,
+        PRIMARY KEY (pool_id, provider, subject)
+    )""",
+    "CREATE INDEX logins_by_identity ON logins (identity_id)",
+    """CREATE TABLE signing_keys (
+        kid TEXT COLLATE "C" PRIMARY KEY,
+        alg TEXT NOT NULL,
+        public_jwk TEXT NOT NULL,
+        sealed_private_key BYTEA NOT NULL,
+        created_at TIMESTAMPTZ NOT NULL,
+        active BOOLEAN NOT NULL,
+        retired_at TIMESTAMPTZ,
+        verify_until TIMESTAMPTZ
+    )""",
+    "CREATE UNIQUE INDEX signing_keys_one_active ON signing_keys (active) WHERE active",
+)
+
+MIGRATIONS: tuple[Migration, ...] = (
+    Migration(1, "identity pools, identities, logins, signing keys, settings",
+              {"sqlite": _SQLITE_V1, "postgres": _POSTGRES_V1}),
+)
+
+_LEDGER = {
+    "sqlite": """CREATE TABLE IF NOT EXISTS schema_migrations (
+        version INTEGER PRIMARY KEY, description TEXT NOT NULL, applied_at INTEGER NOT NULL
+    ) STRICT""",
+    "postgres": """CREATE TABLE IF NOT EXISTS schema_migrations (
+        version INTEGER PRIMARY KEY, description TEXT NOT NULL, applied_at TIMESTAMPTZ NOT NULL
+    )""",
+}
+
+
+def migrate(flavor: Flavor, migrations: Sequence[Migration] = MIGRATIONS) -> int:
+    """Bring the schema up to the last of ``migrations``; return the schema version.
+
+    Raises ``SchemaTooNew`` if the database is ahead of the code.
+    """
+    _check_numbering(migrations)
+    applied = flavor.run(lambda tx: _ledger(tx, flavor), write=True, migration_lock=True)
+    _refuse_newer(applied, migrations)
+    for migration in migrations:
+        if migration.version not in applied:
+            flavor.run(functools.partial(_apply, flavor=flavor, migration=migration), write=True, migration_lock=True)
+    return max((m.version for m in migrations), default=0)
+
+
+def schema_version(flavor: Flavor) -> int:
+    """The highest applied migration (0 for an empty database)."""
+    return max(flavor.run(lambda tx: _ledger(tx, flavor), write=True, migration_lock=True), default=0)
+
+
+def _ledger(tx: Tx, flavor: Flavor) -> set[int]:
+    tx.run(_LEDGER[flavor.name])
+    return {int(row[0]) for row in tx.all("SELECT version FROM schema_migrations")}
+
+
+def _apply(tx: Tx, flavor: Flavor, migration: Migration) -> None:
+    # Re-read under the lock: another process may have applied it since we looked.
+    if tx.one("SELECT 1 FROM schema_migrations WHERE version = ?", (migration.version,)):
+        return
+    for statement in migration.statements[flavor.name]:
+        tx.run(statement)
+    tx.run(
+        "INSERT INTO schema_migrations (version, description, applied_at) VALUES (?, ?, ?)",
+        (migration.version, migration.description, flavor.time_in(dt.datetime.now(dt.UTC))),
+    )
+
+
+def _refuse_newer(applied: set[int], migrations: Sequence[Migration]) -> None:
+    known = max((m.version for m in migrations), default=0)
+    newest = max(applied, default=0)
+    if newest > known:
+        raise SchemaTooNew(
+            f"the database schema is at version {newest}, but this idpool knows only up to "
+            f"version {known}; run a newer idpool against this database"
+        )
+
+
+def _check_numbering(migrations: Sequence[Migration]) -> None:
+    versions = [m.version for m in migrations]
+    if versions != list(range(1, len(versions) + 1)):
+        raise ValueError(f"migrations must be numbered 1, 2, 3, ... in order; got {versions}")

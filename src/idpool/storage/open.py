@@ -1,0 +1,82 @@
+"""Opening a store from ``--database-url`` and ``--data-dir`` (CONTRACT.md, "Install and start").
+
+- no URL: the SQLite file ``<data_dir>/idpool.db``, the data dir created 0700 and
+  the database file 0600 (it holds sealed keys and the root credentials);
+- ``sqlite:///abs/path.db``: that SQLite file;
+- ``postgresql://...`` (or ``postgres://``): PostgreSQL, with a connection pool.
+  A schema other than the default can be chosen in the URL, e.g.
+  ``?options=-csearch_path%3Dmyschema``.
+
+The schema is migrated on open unless ``migrate=False``.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from idpool.storage import migrations
+from idpool.storage.flavors import Flavor
+from idpool.storage.postgres import PostgresFlavor
+from idpool.storage.sqlite import SqliteFlavor
+from idpool.storage.sql import SqlStore
+
+DB_FILE_NAME = "idpool.db"
+
+
+def open_store(
+    database_url: str | None,
+    data_dir: Path,
+    *,
+    migrate: bool = True,
+    pool_min_size: int = 1,
+    pool_max_size: int = 10,
+    pool_timeout: float = 5.0,
+) -> SqlStore:
+    """Open (and by default migrate) the store named by ``database_url``.
+
+    ``pool_*`` apply to PostgreSQL: connections kept open, the most opened, and how
+    long a call waits for a connection before raising ``Unavailable``.
+    """
+    flavor = _flavor(database_url, data_dir, pool_min_size, pool_max_size, pool_timeout)
+    try:
+        if migrate:
+            migrations.migrate(flavor)
+    except BaseException:
+        flavor.close()
+        raise
+    return SqlStore(flavor)
+
+
+def _flavor(url: str | None, data_dir: Path, min_size: int, max_size: int, timeout: float) -> Flavor:
+    if url is None:
+        _private_dir(data_dir)
+        return SqliteFlavor(_private_file(data_dir / DB_FILE_NAME))
+    if url.startswith("sqlite:///"):
+        return SqliteFlavor(_private_file(_sqlite_path(url)))
+    if url.startswith(("postgresql://", "postgres://")):
+        return PostgresFlavor(url, min_size=min_size, max_size=max_size, timeout=timeout)
+    raise ValueError("the database URL must start with postgresql:// or sqlite:///")
+
+
+def _sqlite_path(url: str) -> Path:
+    rest = url.removeprefix("sqlite://")
+    if "?" in rest or rest in ("/", "/:memory:"):
+        raise ValueError("a sqlite:/// URL names a database file by absolute path, with no options")
+    return Path("/" + rest.lstrip("/"))
+
+
+def _private_dir(path: Path) -> None:
+    if not path.exists():
+        path.mkdir(parents=True, mode=0o700)
+        os.chmod(path, 0o700)  # mkdir's mode is filtered by the umask
+
+
+def _private_file(path: Path) -> Path:
+    # Create it ourselves with 0600 before SQLite does (SQLite would use 0644 less the
+    # umask); the -wal and -shm files SQLite adds later copy the database file's mode.
+    if not path.exists():
+        fd = os.open(path, os.O_CREAT | os.O_RDWR, 0o600)
+        os.close(fd)
+        os.chmod(path, 0o600)
+    return path

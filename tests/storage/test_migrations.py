@@ -1,0 +1,94 @@
+"""Numbered migrations: applied once, each in its own transaction, newer schemas refused."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from idpool.storage import StorageError
+from idpool.storage.migrations import MIGRATIONS, Migration, SchemaTooNew, migrate, schema_version
+from idpool.storage.open import open_store
+from idpool.storage.sql import SqlStore
+
+from .conftest import StoreFactory
+from .records import new_pool
+
+TABLES = ["identities", "identity_pools", "logins", "schema_migrations", "settings", "signing_keys"]
+
+EXTRA = Migration(
+    2,
+    "an example second migration",
+    {
+        "sqlite": ("CREATE TABLE widgets (widget_id TEXT PRIMARY KEY, pool_id TEXT NOT NULL"
+                   " REFERENCES identity_pools (pool_id) ON DELETE CASCADE) STRICT",),
+        "postgres": ('CREATE TABLE widgets (widget_id TEXT COLLATE "C" PRIMARY KEY, pool_id TEXT COLLATE "C" NOT NULL'
+                     " REFERENCES identity_pools (pool_id) ON DELETE CASCADE)",),
+    },
+)  # fmt: skip
+
+
+def tables(store: SqlStore) -> list[str]:
+    query = {
+        "sqlite": "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name",
+        "postgres": "SELECT table_name::text FROM information_schema.tables WHERE table_schema = current_schema() ORDER BY 1",
+    }[store.flavor.name]
+    return [str(r[0]) for r in store.flavor.run(lambda tx: tx.all(query))]
+
+
+def ledger(store: SqlStore) -> list[tuple[int, str]]:
+    rows = store.flavor.run(lambda tx: tx.all("SELECT version, description FROM schema_migrations ORDER BY version"))
+    return [(int(v), str(d)) for v, d in rows]
+
+
+def test_opening_creates_the_schema_and_records_it(store: SqlStore) -> None:
+    assert tables(store) == TABLES
+    assert ledger(store) == [(m.version, m.description) for m in MIGRATIONS]
+    assert schema_version(store.flavor) == len(MIGRATIONS)
+
+
+def test_reopening_applies_nothing_again(store_factory: StoreFactory) -> None:
+    first = store_factory()
+    first.create_pool(pool := new_pool())
+    applied_at = first.flavor.run(lambda tx: tx.all("SELECT applied_at FROM schema_migrations"))
+    second = store_factory()
+    assert second.flavor.run(lambda tx: tx.all("SELECT applied_at FROM schema_migrations")) == applied_at
+    assert second.get_pool(pool.pool_id) == pool
+
+
+def test_a_new_migration_is_one_entry_and_keeps_the_data(store: SqlStore) -> None:
+    store.create_pool(pool := new_pool())
+    assert migrate(store.flavor, MIGRATIONS + (EXTRA,)) == 2
+    assert "widgets" in tables(store) and ledger(store)[-1] == (2, EXTRA.description)
+    assert migrate(store.flavor, MIGRATIONS + (EXTRA,)) == 2  # applied once
+    assert store.get_pool(pool.pool_id) == pool
+    store.flavor.run(lambda tx: tx.run("INSERT INTO widgets VALUES (?, ?)", ("w1", pool.pool_id)), write=True)
+    store.delete_pool(pool.pool_id)
+    assert store.flavor.run(lambda tx: tx.all("SELECT * FROM widgets")) == []
+
+
+def test_a_failing_migration_leaves_nothing_behind(store: SqlStore) -> None:
+    broken = Migration(2, "half good", {name: (*EXTRA.statements[name], "CREATE TABLE oops (") for name in EXTRA.statements})
+    with pytest.raises(StorageError):
+        migrate(store.flavor, MIGRATIONS + (broken,))
+    assert "widgets" not in tables(store)  # the first statement was rolled back with the second
+    assert schema_version(store.flavor) == 1
+
+
+def test_a_newer_schema_is_refused_with_a_clear_error(store: SqlStore, database_url: str, tmp_path: Path) -> None:
+    migrate(store.flavor, MIGRATIONS + (EXTRA,))
+    with pytest.raises(SchemaTooNew, match="version 2.*only up to version 1"):
+        open_store(database_url, tmp_path)
+
+
+def test_migrations_must_be_numbered_in_order(store: SqlStore) -> None:
+    with pytest.raises(ValueError):
+        migrate(store.flavor, (EXTRA,))
+
+
+def test_migrate_false_leaves_an_empty_database_empty(database_url: str, tmp_path: Path) -> None:
+    store = open_store(database_url, tmp_path, migrate=False)
+    try:
+        assert tables(store) == []
+    finally:
+        store.close()

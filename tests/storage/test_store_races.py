@@ -1,0 +1,135 @@
+"""Conformance: two stores on one database (two idpool nodes) racing on identities."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from idpool.model import Identity, IdentityPool, Login
+from idpool.storage import Conflict, NotFound
+from idpool.storage.sql import SqlStore
+
+from .conftest import StoreFactory
+from .racing import errors, race
+from .records import T0, new_identity, new_pool
+
+DEV = "login.example"
+LATER = T0 + dt.timedelta(minutes=1)
+
+
+@pytest.fixture
+def nodes(store_factory: StoreFactory) -> list[SqlStore]:
+    return [store_factory(), store_factory()]
+
+
+@pytest.fixture
+def pool(nodes: list[SqlStore]) -> IdentityPool:
+    pool = new_pool(developer_provider_name=DEV)
+    nodes[0].create_pool(pool)
+    return pool
+
+
+def claimed(store: SqlStore, pool: IdentityPool, subject: str) -> Identity:
+    return store.get_or_create_identity_for_login(pool.pool_id, Login(DEV, subject), new_identity(pool))[0]
+
+
+def all_logins(store: SqlStore, pool: IdentityPool) -> list[tuple[str, Login]]:
+    return sorted((i.identity_id, lg) for i in store.list_identities(pool.pool_id, 1000) for lg in i.logins)
+
+
+def test_fifty_callers_claiming_one_new_login_get_one_identity(nodes: list[SqlStore], pool: IdentityPool) -> None:
+    login = Login(DEV, "alice")
+    candidates = [new_identity(pool) for _ in range(50)]
+    results = race(50, lambda i: nodes[i % 2].get_or_create_identity_for_login(pool.pool_id, login, candidates[i]))
+    assert not errors(results)
+    ids = {identity.identity_id for identity, _ in results}  # type: ignore[misc]
+    assert len(ids) == 1
+    assert [created for _, created in results].count(True) == 1  # type: ignore[misc]
+    stored = nodes[0].list_identities(pool.pool_id, 100)
+    assert [i.identity_id for i in stored] == list(ids) and stored[0].logins == (login,)
+
+
+def test_linking_one_login_to_two_identities_at_once_has_one_winner(nodes: list[SqlStore], pool: IdentityPool) -> None:
+    for round_ in range(5):
+        rivals = [new_identity(pool), new_identity(pool)]
+        for rival in rivals:
+            nodes[0].create_identity(rival)
+        login = Login(DEV, f"contested-{round_}")
+        results = race(2, lambda i: nodes[i].link_logins(rivals[i].identity_id, [login], LATER))
+        [winner] = [r for r in results if isinstance(r, Identity)]
+        [loser] = errors(results)
+        assert isinstance(loser, Conflict)
+        assert (loser.login, loser.owner) == (login, winner.identity_id)
+        lost = rivals[1 - results.index(winner)]
+        assert nodes[1].get_identity(lost.identity_id) == lost  # untouched
+        assert nodes[1].identity_for_login(pool.pool_id, login) == winner
+
+
+def test_claims_and_links_of_one_login_racing_agree_on_one_owner(nodes: list[SqlStore], pool: IdentityPool) -> None:
+    guests = [new_identity(pool) for _ in range(6)]
+    for guest in guests:
+        nodes[0].create_identity(guest)
+    login = Login(DEV, "bob")
+
+    def call(i: int) -> str:
+        if i < 6:
+            return nodes[i % 2].link_logins(guests[i].identity_id, [login], LATER).identity_id
+        return nodes[i % 2].get_or_create_identity_for_login(pool.pool_id, login, new_identity(pool))[0].identity_id
+
+    results = race(16, call)
+    owner = nodes[0].identity_for_login(pool.pool_id, login)
+    assert owner is not None
+    assert {r for r in results if isinstance(r, str)} == {owner.identity_id}
+    assert all(isinstance(e, Conflict) and e.owner == owner.identity_id for e in errors(results))
+    assert [lg for _, lg in all_logins(nodes[0], pool)] == [login]
+
+
+def refuse_disabled(source: Identity, destination: Identity) -> None:
+    if source.disabled or destination.disabled:
+        raise PermissionError("disabled")
+
+
+def test_merges_into_one_destination_keep_every_login(nodes: list[SqlStore], pool: IdentityPool) -> None:
+    sources = [claimed(nodes[0], pool, f"s{i}") for i in range(6)]
+    destination = claimed(nodes[0], pool, "d")
+    results = race(
+        6, lambda i: nodes[i % 2].merge_identities(sources[i].identity_id, destination.identity_id, LATER, refuse_disabled)
+    )
+    assert not errors(results)
+    final = nodes[1].get_identity(destination.identity_id)
+    assert final.logins == tuple(sorted([Login(DEV, "d")] + [Login(DEV, f"s{i}") for i in range(6)]))
+    assert all(nodes[1].get_identity(s.identity_id).disabled for s in sources)
+
+
+def test_opposite_merges_racing_leave_one_identity_with_all_logins(nodes: list[SqlStore], pool: IdentityPool) -> None:
+    for round_ in range(4):
+        a, b = claimed(nodes[0], pool, f"a{round_}"), claimed(nodes[0], pool, f"b{round_}")
+        pair = [(a.identity_id, b.identity_id), (b.identity_id, a.identity_id)]
+        results = race(2, lambda i: nodes[i].merge_identities(*pair[i], LATER, refuse_disabled))
+        [winner] = [r for r in results if isinstance(r, Identity)]
+        [loser] = errors(results)
+        assert isinstance(loser, PermissionError)
+        assert winner.logins == (Login(DEV, f"a{round_}"), Login(DEV, f"b{round_}"))
+        assert nodes[1].get_identity(winner.identity_id) == winner
+
+
+def test_a_merge_racing_a_delete_is_atomic(nodes: list[SqlStore], pool: IdentityPool) -> None:
+    for round_ in range(5):
+        src, dst = claimed(nodes[0], pool, f"src{round_}"), claimed(nodes[0], pool, f"dst{round_}")
+
+        def merge_or_delete(i: int) -> Identity | None:
+            if i == 0:
+                return nodes[0].merge_identities(src.identity_id, dst.identity_id, LATER)
+            nodes[1].delete_identities([dst.identity_id])
+            return None
+
+        results = race(2, merge_or_delete)
+        assert all(isinstance(e, NotFound) for e in errors(results))
+        # Whichever went first, no login is left pointing at a deleted identity.
+        for identity_id, login in all_logins(nodes[1], pool):
+            assert nodes[1].identity_for_login(pool.pool_id, login).identity_id == identity_id  # type: ignore[union-attr]
+        if isinstance(results[0], NotFound):
+            assert nodes[1].get_identity(src.identity_id).logins == (Login(DEV, f"src{round_}"),)
+        else:
+            assert nodes[1].identity_for_login(pool.pool_id, Login(DEV, f"src{round_}")) is None
