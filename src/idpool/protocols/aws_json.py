@@ -1,0 +1,119 @@
+"""The awsJson1_1 protocol (Cognito Identity), driven by the botocore model.
+
+Requests: ``POST /`` with ``X-Amz-Target: <targetPrefix>.<Operation>`` and a JSON body.
+Responses: the output shape's members as JSON; errors are
+``{"__type": <code>, "message": <text>}`` with ``x-amzn-ErrorType: <code>:``
+(observed headers in aws-amplify/amplify-js#2443; botocore/parsers.py reads ``__type``).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from botocore.model import OperationModel, ServiceModel
+
+from idpool.protocols import json_codec
+from idpool.protocols.base import COMMON_ERROR_STATUS, ProtocolError, WireResponse, truncate
+from idpool.protocols.plans import Plan, plan_for
+from idpool.protocols.validation import validate
+
+CONTENT_TYPE = "application/x-amz-json-1.1"
+
+# The long target form AWS's own API-reference examples and many hand-written clients
+# send (research §1.1); botocore and the SDKs send the short ``targetPrefix`` form.
+LONG_TARGET_PREFIXES: dict[str, str] = {
+    "AWSCognitoIdentityService": "com.amazonaws.cognito.identity.model.AWSCognitoIdentityService",
+}
+
+# Statuses real Cognito Identity answers where the Smithy model (aws-sdk-js-v3's
+# cognito-identity.json) says otherwise: NotAuthorized is 403 and ResourceNotFound 404
+# there, but the service was observed answering 400 (amplify-js#2443, aws-sdk-js-v3#3113,
+# amplify-js#13650; research §1.1). botocore's model carries no statuses for this
+# service. Delete an entry to follow the model instead.
+OBSERVED_STATUS: dict[str, int] = {
+    "NotAuthorizedException": 400,
+    "ResourceNotFoundException": 400,
+}
+
+_HEADER_SAFE = re.compile(r"[^A-Za-z0-9._#:-]")
+
+
+class JsonProtocol:
+    """Codec for one awsJson1_1 service model; build once, share across requests."""
+
+    def __init__(self, model: ServiceModel) -> None:
+        self.model = model
+        self.service = model.service_name
+        prefix = model.metadata["targetPrefix"]
+        prefixes = [prefix] + ([LONG_TARGET_PREFIXES[prefix]] if prefix in LONG_TARGET_PREFIXES else [])
+        self._targets: dict[str, OperationModel] = {}
+        self._inputs: dict[str, Plan | None] = {}
+        self._outputs: dict[str, Plan | None] = {}
+        for name in model.operation_names:
+            operation = model.operation_model(name)
+            self._targets.update({f"{p}.{name}": operation for p in prefixes})
+            self._inputs[name] = plan_for(operation.input_shape) if operation.input_shape else None
+            self._outputs[name] = plan_for(operation.output_shape) if operation.output_shape else None
+        self._error_status = _modelled_statuses(model)
+
+    def operation_for(self, target: str | None) -> OperationModel:
+        operation = self._targets.get(target or "")
+        if operation is None:
+            # Real awsJson services answer 400 with a bare UnknownOperationException
+            # (aws/aws-sdk-js#425, aws/aws-sdk-net#1536).
+            shown = truncate(target, 128) if target else "(no X-Amz-Target header)"
+            raise ProtocolError("UnknownOperationException", f"Unknown operation {shown}.", service=self.service)
+        return operation
+
+    def parse(self, operation: OperationModel, body: bytes) -> dict[str, Any]:
+        """The request's params in model member names, converted and validated."""
+        data = json_codec.loads(body) if body.strip() else {}
+        if not isinstance(data, dict):
+            raise json_codec.serialization_error("The request body must be a JSON object.")
+        plan = self._inputs[operation.name]
+        if plan is None:
+            return {}
+        params: dict[str, Any] = json_codec.to_python(plan, data)
+        validate(plan, params, style="json")
+        return params
+
+    def serialize_result(self, operation: OperationModel, result: Mapping[str, Any], request_id: str) -> WireResponse:
+        plan = self._outputs[operation.name]
+        body = json_codec.to_wire(plan, result) if plan is not None else {}
+        return WireResponse(200, self._headers(request_id), _dump(body))
+
+    def serialize_error(self, code: str, message: str, request_id: str, status: int | None = None) -> WireResponse:
+        headers = self._headers(request_id) + [("x-amzn-ErrorType", _HEADER_SAFE.sub("", code) + ":")]
+        body = _dump({"__type": code, "message": message})
+        return WireResponse(status or self.error_status(code), headers, body)
+
+    def error_status(self, code: str) -> int:
+        """Observed override, else the model's error shape, else AWS's common errors, else 400."""
+        for table in (OBSERVED_STATUS, self._error_status, COMMON_ERROR_STATUS):
+            if code in table:
+                return table[code]
+        return 400
+
+    def _headers(self, request_id: str) -> list[tuple[str, str]]:
+        return [("Content-Type", CONTENT_TYPE), ("x-amzn-RequestId", _HEADER_SAFE.sub("", request_id))]
+
+
+def _dump(body: Any) -> bytes:
+    # Unpaired surrogates cannot be UTF-8: replace rather than fail on a stored oddity.
+    return json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode("utf-8", "replace")
+
+
+def _modelled_statuses(model: ServiceModel) -> dict[str, int]:
+    """Error code -> status from the model's error shapes (a ``fault`` without one is 500)."""
+    statuses: dict[str, int] = {}
+    for shape in model.error_shapes:
+        error = shape.metadata.get("error") or {}
+        # botocore keeps the ``fault`` trait (server-side error) only in the raw shape dict.
+        fault = getattr(shape, "_shape_model", {}).get("fault", False)
+        status = error.get("httpStatusCode") or (500 if fault else None)
+        if status:
+            statuses[error.get("code", shape.name)] = status
+    return statuses
