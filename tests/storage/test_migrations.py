@@ -14,11 +14,15 @@ from idpool.storage.sql import SqlStore
 from .conftest import StoreFactory
 from .records import new_pool
 
-TABLES = ["identities", "identity_pools", "logins", "schema_migrations", "settings", "signing_keys"]
+TABLES = [
+    "iam_access_keys", "iam_roles", "iam_users", "identities", "identity_pools", "logins", "schema_migrations",
+    "settings", "signing_keys",
+]  # fmt: skip
+LATEST = len(MIGRATIONS)
 
 EXTRA = Migration(
-    2,
-    "an example second migration",
+    LATEST + 1,
+    "an example next migration",
     {
         "sqlite": ("CREATE TABLE widgets (widget_id TEXT PRIMARY KEY, pool_id TEXT NOT NULL"
                    " REFERENCES identity_pools (pool_id) ON DELETE CASCADE) STRICT",),
@@ -58,9 +62,9 @@ def test_reopening_applies_nothing_again(store_factory: StoreFactory) -> None:
 
 def test_a_new_migration_is_one_entry_and_keeps_the_data(store: SqlStore) -> None:
     store.create_pool(pool := new_pool())
-    assert migrate(store.flavor, MIGRATIONS + (EXTRA,)) == 2
-    assert "widgets" in tables(store) and ledger(store)[-1] == (2, EXTRA.description)
-    assert migrate(store.flavor, MIGRATIONS + (EXTRA,)) == 2  # applied once
+    assert migrate(store.flavor, MIGRATIONS + (EXTRA,)) == LATEST + 1
+    assert "widgets" in tables(store) and ledger(store)[-1] == (LATEST + 1, EXTRA.description)
+    assert migrate(store.flavor, MIGRATIONS + (EXTRA,)) == LATEST + 1  # applied once
     assert store.get_pool(pool.pool_id) == pool
     store.flavor.run(lambda tx: tx.run("INSERT INTO widgets VALUES (?, ?)", ("w1", pool.pool_id)), write=True)
     store.delete_pool(pool.pool_id)
@@ -68,16 +72,16 @@ def test_a_new_migration_is_one_entry_and_keeps_the_data(store: SqlStore) -> Non
 
 
 def test_a_failing_migration_leaves_nothing_behind(store: SqlStore) -> None:
-    broken = Migration(2, "half good", {name: (*EXTRA.statements[name], "CREATE TABLE oops (") for name in EXTRA.statements})
+    broken = Migration(LATEST + 1, "half good", {name: (*EXTRA.statements[name], "CREATE TABLE oops (") for name in EXTRA.statements})
     with pytest.raises(StorageError):
         migrate(store.flavor, MIGRATIONS + (broken,))
     assert "widgets" not in tables(store)  # the first statement was rolled back with the second
-    assert schema_version(store.flavor) == 1
+    assert schema_version(store.flavor) == LATEST
 
 
 def test_a_newer_schema_is_refused_with_a_clear_error(store: SqlStore, database_url: str, tmp_path: Path) -> None:
     migrate(store.flavor, MIGRATIONS + (EXTRA,))
-    with pytest.raises(SchemaTooNew, match="version 2.*only up to version 1"):
+    with pytest.raises(SchemaTooNew, match=f"version {LATEST + 1}.*only up to version {LATEST}"):
         open_store(database_url, tmp_path)
 
 

@@ -188,7 +188,8 @@ class Store(Protocol):
     def update_user(self, account_id: str, name: str, updater: Callable[[User], User]) -> User: ...
 
     def delete_user(self, account_id: str, name: str, check: Callable[[User], None] | None = None) -> None:
-        """``check`` sees the user in the transaction and may raise (e.g. keys remain). ``NotFound``."""
+        """``check`` sees the user in the transaction and may raise. Then ``Conflict`` if the
+        user still has access keys (race-free against ``create_access_key``). ``NotFound``."""
 
     def list_users(self, account_id: str, limit: int, after: str | None = None, path_prefix: str = "/") -> list[User]: ...
 

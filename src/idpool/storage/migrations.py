@@ -13,7 +13,8 @@ that has shipped.
 
 Integrity lives in the schema: one identity per (pool, provider, subject) is the
 ``logins`` primary key, at most one active signing key is a partial unique index,
-and identities and logins go with their pool through ``ON DELETE CASCADE``.
+and identities and logins go with their pool through ``ON DELETE CASCADE``; IAM
+names are unique per account case-insensitively through a lower-cased ``name_key``.
 Timestamps are integer microseconds since the epoch (UTC) on SQLite and
 ``timestamptz`` on PostgreSQL; key columns use the "C" collation on PostgreSQL so
 that ordering and paging by id agree with code point order on both engines.
@@ -127,9 +128,87 @@ _POSTGRES_V1 = (
     "CREATE UNIQUE INDEX signing_keys_one_active ON signing_keys (active) WHERE active",
 )
 
+# IAM names are unique per account case-insensitively (IAM User Guide, "IAM identifiers"):
+# ``name_key`` is the name lower-cased by the store, and UNIQUE (account_id, name_key)
+# enforces the rule and serves lookups and listings in name order. Tags and inline
+# policies are JSON text in the role or user row. Access keys belong to a user row and
+# go with it (ON DELETE CASCADE); the count per user is checked under that row's lock.
+_SQLITE_V2 = (
+    """CREATE TABLE iam_roles (
+        role_id TEXT PRIMARY KEY,
+        account_id TEXT NOT NULL,
+        name_key TEXT NOT NULL,
+        name TEXT NOT NULL,
+        path TEXT NOT NULL,
+        trust_policy TEXT NOT NULL,
+        description TEXT,
+        max_session_duration INTEGER NOT NULL,
+        tags TEXT NOT NULL,
+        policies TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        UNIQUE (account_id, name_key)
+    ) STRICT""",
+    """CREATE TABLE iam_users (
+        user_id TEXT PRIMARY KEY,
+        account_id TEXT NOT NULL,
+        name_key TEXT NOT NULL,
+        name TEXT NOT NULL,
+        path TEXT NOT NULL,
+        tags TEXT NOT NULL,
+        policies TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        UNIQUE (account_id, name_key)
+    ) STRICT""",
+    """CREATE TABLE iam_access_keys (
+        access_key_id TEXT PRIMARY KEY,
+        user_id TEXT NOT NULL REFERENCES iam_users (user_id) ON DELETE CASCADE,
+        sealed_secret BLOB NOT NULL,
+        status TEXT NOT NULL CHECK (status IN ('Active', 'Inactive')),
+        created_at INTEGER NOT NULL
+    ) STRICT""",
+    "CREATE INDEX iam_access_keys_by_user ON iam_access_keys (user_id, created_at)",
+)
+
+_POSTGRES_V2 = (
+    """CREATE TABLE iam_roles (
+        role_id TEXT COLLATE "C" PRIMARY KEY,
+        account_id TEXT COLLATE "C" NOT NULL,
+        name_key TEXT COLLATE "C" NOT NULL,
+        name TEXT NOT NULL,
+        path TEXT COLLATE "C" NOT NULL,
+        trust_policy TEXT NOT NULL,
+        description TEXT,
+        max_session_duration INTEGER NOT NULL,
+        tags TEXT NOT NULL,
+        policies TEXT NOT NULL,
+        created_at TIMESTAMPTZ NOT NULL,
+        UNIQUE (account_id, name_key)
+    )""",
+    """CREATE TABLE iam_users (
+        user_id TEXT COLLATE "C" PRIMARY KEY,
+        account_id TEXT COLLATE "C" NOT NULL,
+        name_key TEXT COLLATE "C" NOT NULL,
+        name TEXT NOT NULL,
+        path TEXT COLLATE "C" NOT NULL,
+        tags TEXT NOT NULL,
+        policies TEXT NOT NULL,
+        created_at TIMESTAMPTZ NOT NULL,
+        UNIQUE (account_id, name_key)
+    )""",
+    """CREATE TABLE iam_access_keys (
+        access_key_id TEXT COLLATE "C" PRIMARY KEY,
+        user_id TEXT COLLATE "C" NOT NULL REFERENCES iam_users (user_id) ON DELETE CASCADE,
+        sealed_secret BYTEA NOT NULL,
+        status TEXT NOT NULL CHECK (status IN ('Active', 'Inactive')),
+        created_at TIMESTAMPTZ NOT NULL
+    )""",
+    "CREATE INDEX iam_access_keys_by_user ON iam_access_keys (user_id, created_at)",
+)
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "identity pools, identities, logins, signing keys, settings",
               {"sqlite": _SQLITE_V1, "postgres": _POSTGRES_V1}),
+    Migration(2, "IAM roles, users, access keys", {"sqlite": _SQLITE_V2, "postgres": _POSTGRES_V2}),
 )
 
 _LEDGER = {

@@ -29,6 +29,7 @@ from idpool.model import Identity, IdentityPool, Login, SigningKey, pool_from_js
 from idpool.storage import AlreadyExists, Conflict, NotFound, Unavailable
 from idpool.storage import queries as q
 from idpool.storage.flavors import Flavor, ForeignKeyViolation, RetryTransaction, Row, Tx, UniqueViolation
+from idpool.storage.sql_iam import IamSqlMixin
 
 _V = TypeVar("_V")
 _CLAIM_ROUNDS = 8  # get_or_create: lost the race, then the winner vanished (deleted), again...
@@ -38,7 +39,7 @@ class _LoginTaken(Exception):
     """The candidate lost the race for a login: roll back and read the winner."""
 
 
-class SqlStore:
+class SqlStore(IamSqlMixin):
     """The ``Store`` protocol over SQLite or PostgreSQL (see ``idpool.storage``)."""
 
     def __init__(self, flavor: Flavor) -> None:

@@ -1,0 +1,201 @@
+"""Temporary credentials that really work: the enhanced and basic flows (step 3 of the seed)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import Any
+
+import boto3
+import pytest
+from botocore import UNSIGNED
+from botocore.config import Config
+from botocore.exceptions import ClientError
+
+from tests.api.test_iam import allow, name, trust_for
+from tests.api.test_pools import new_pool
+from tests.conftest import client
+
+DEV = "login.example.app"
+COGNITO = "cognito-identity.amazonaws.com"
+
+
+def as_creds(live: Any, service: str, creds: dict[str, Any]) -> Any:
+    secret = creds.get("SecretKey") or creds["SecretAccessKey"]
+    return client(live, service, key=creds["AccessKeyId"], secret=secret, token=creds["SessionToken"])
+
+
+@pytest.fixture
+def setup(live: Any, cognito: Any) -> dict[str, Any]:
+    """A pool with an authenticated and a guest role, as the seed's console step makes them."""
+    iam = client(live, "iam")
+    pool_id = new_pool(cognito, AllowUnauthenticatedIdentities=True, AllowClassicFlow=True)["IdentityPoolId"]
+    pool_arn = f"arn:aws:cognito-identity:us-east-1:123456789012:identitypool/{pool_id}"
+    auth, guest = name("Auth"), name("Guest")
+    iam.create_role(RoleName=auth, AssumeRolePolicyDocument=trust_for(pool_id, "authenticated", tag_session=True))
+    iam.create_role(RoleName=guest, AssumeRolePolicyDocument=trust_for(pool_id, "unauthenticated"))
+    # authenticated users may describe their own pool (a policy variable), nothing else
+    iam.put_role_policy(RoleName=auth, PolicyName="own-pool", PolicyDocument=allow(
+        ["cognito-identity:DescribeIdentityPool"],
+        "arn:aws:cognito-identity:us-east-1:123456789012:identitypool/${cognito-identity.amazonaws.com:aud}"))
+    roles = {"authenticated": f"arn:aws:iam::123456789012:role/{auth}",
+             "unauthenticated": f"arn:aws:iam::123456789012:role/{guest}"}
+    cognito.set_identity_pool_roles(IdentityPoolId=pool_id, Roles=roles)
+    return {"pool_id": pool_id, "pool_arn": pool_arn, "auth": auth, "guest": guest, "roles": roles, "iam": iam}
+
+
+def test_enhanced_flow_for_a_developer_identity(live: Any, cognito: Any, public_cognito: Any, setup: Any) -> None:
+    pool_id = setup["pool_id"]
+    issued = cognito.get_open_id_token_for_developer_identity(IdentityPoolId=pool_id, Logins={DEV: "alice"})
+    out = public_cognito.get_credentials_for_identity(IdentityId=issued["IdentityId"], Logins={COGNITO: issued["Token"]})
+    creds = out["Credentials"]
+    assert out["IdentityId"] == issued["IdentityId"]
+    assert creds["AccessKeyId"].startswith("ASIA") and creds["SecretKey"] and creds["SessionToken"]
+    lifetime = creds["Expiration"] - dt.datetime.now(dt.UTC)
+    assert dt.timedelta(minutes=59) < lifetime <= dt.timedelta(hours=1)
+    me = as_creds(live, "sts", creds).get_caller_identity()
+    assert me["Arn"] == f"arn:aws:sts::123456789012:assumed-role/{setup['auth']}/CognitoIdentityCredentials"
+    assert me["UserId"].startswith("AROA") and me["UserId"].endswith(":CognitoIdentityCredentials")
+    as_user = as_creds(live, "cognito-identity", creds)
+    assert as_user.describe_identity_pool(IdentityPoolId=pool_id)["IdentityPoolId"] == pool_id  # allowed
+    other = new_pool(cognito)["IdentityPoolId"]
+    for call in (lambda: as_user.describe_identity_pool(IdentityPoolId=other),  # the variable limits it
+                 lambda: as_user.list_identity_pools(MaxResults=5)):  # not in the role's policy
+        with pytest.raises(ClientError) as exc:
+            call()
+        assert exc.value.response["Error"]["Code"] == "AccessDeniedException"
+
+
+def test_role_policy_changes_apply_on_the_next_request(live: Any, cognito: Any, public_cognito: Any, setup: Any) -> None:
+    issued = cognito.get_open_id_token_for_developer_identity(IdentityPoolId=setup["pool_id"], Logins={DEV: "carl"})
+    creds = public_cognito.get_credentials_for_identity(
+        IdentityId=issued["IdentityId"], Logins={COGNITO: issued["Token"]})["Credentials"]
+    as_user = as_creds(live, "cognito-identity", creds)
+    as_user.describe_identity_pool(IdentityPoolId=setup["pool_id"])
+    setup["iam"].delete_role_policy(RoleName=setup["auth"], PolicyName="own-pool")
+    with pytest.raises(ClientError) as exc:
+        as_user.describe_identity_pool(IdentityPoolId=setup["pool_id"])
+    assert exc.value.response["Error"]["Code"] == "AccessDeniedException"
+
+
+def test_guest_gets_the_unauthenticated_role(live: Any, public_cognito: Any, setup: Any) -> None:
+    guest = public_cognito.get_id(IdentityPoolId=setup["pool_id"])["IdentityId"]
+    creds = public_cognito.get_credentials_for_identity(IdentityId=guest)["Credentials"]
+    me = as_creds(live, "sts", creds).get_caller_identity()
+    assert me["Arn"].endswith(f":assumed-role/{setup['guest']}/CognitoIdentityCredentials")
+
+
+def test_misconfigured_pools_say_invalid_configuration(live: Any, cognito: Any, public_cognito: Any, setup: Any) -> None:
+    bare = new_pool(cognito)["IdentityPoolId"]
+    token = cognito.get_open_id_token_for_developer_identity(IdentityPoolId=bare, Logins={DEV: "x"})
+    with pytest.raises(ClientError) as exc:  # no roles at all
+        public_cognito.get_credentials_for_identity(IdentityId=token["IdentityId"], Logins={COGNITO: token["Token"]})
+    assert exc.value.response["Error"]["Code"] == "InvalidIdentityPoolConfigurationException"
+    # a role whose trust policy names another pool
+    cognito.set_identity_pool_roles(IdentityPoolId=bare, Roles={"authenticated": setup["roles"]["authenticated"]})
+    with pytest.raises(ClientError) as exc:
+        public_cognito.get_credentials_for_identity(IdentityId=token["IdentityId"], Logins={COGNITO: token["Token"]})
+    assert exc.value.response["Error"]["Code"] == "InvalidIdentityPoolConfigurationException"
+    assert exc.value.response["Error"]["Message"] == (
+        "Invalid identity pool configuration. Check assigned IAM roles for this pool.")
+
+
+def test_principal_tags_need_tag_session_and_reach_policies(live: Any, cognito: Any, public_cognito: Any,
+                                                            setup: Any) -> None:
+    iam = setup["iam"]
+    iam.put_role_policy(RoleName=setup["auth"], PolicyName="abac", PolicyDocument=allow(
+        ["cognito-identity:ListIdentityPools"], "*", Condition={"StringEquals": {"aws:PrincipalTag/dept": "eng"}}))
+    eng = cognito.get_open_id_token_for_developer_identity(
+        IdentityPoolId=setup["pool_id"], Logins={DEV: "erin"}, PrincipalTags={"dept": "eng"})
+    creds = public_cognito.get_credentials_for_identity(IdentityId=eng["IdentityId"], Logins={COGNITO: eng["Token"]})
+    assert as_creds(live, "cognito-identity", creds["Credentials"]).list_identity_pools(MaxResults=1)
+    ops = cognito.get_open_id_token_for_developer_identity(
+        IdentityPoolId=setup["pool_id"], Logins={DEV: "otto"}, PrincipalTags={"dept": "ops"})
+    creds = public_cognito.get_credentials_for_identity(IdentityId=ops["IdentityId"], Logins={COGNITO: ops["Token"]})
+    with pytest.raises(ClientError):
+        as_creds(live, "cognito-identity", creds["Credentials"]).list_identity_pools(MaxResults=1)
+    # the guest role's trust policy lacks sts:TagSession: tags make the exchange fail, as on AWS
+    cognito.set_identity_pool_roles(IdentityPoolId=setup["pool_id"], Roles={
+        "authenticated": f"arn:aws:iam::123456789012:role/{setup['guest']}"})
+    with pytest.raises(ClientError) as exc:
+        public_cognito.get_credentials_for_identity(IdentityId=eng["IdentityId"], Logins={COGNITO: eng["Token"]})
+    assert exc.value.response["Error"]["Code"] == "InvalidIdentityPoolConfigurationException"
+
+
+def test_basic_flow_with_sts(live: Any, cognito: Any, public_cognito: Any, setup: Any) -> None:
+    issued = cognito.get_open_id_token_for_developer_identity(IdentityPoolId=setup["pool_id"], Logins={DEV: "bo"})
+    token = public_cognito.get_open_id_token(IdentityId=issued["IdentityId"], Logins={COGNITO: issued["Token"]})["Token"]
+    sts = boto3.client("sts", endpoint_url=live.url, region_name="us-east-1", config=Config(signature_version=UNSIGNED))
+    out = sts.assume_role_with_web_identity(RoleArn=setup["roles"]["authenticated"], RoleSessionName="bo-app",
+                                            WebIdentityToken=token, DurationSeconds=900)
+    assert out["SubjectFromWebIdentityToken"] == issued["IdentityId"]
+    assert out["Audience"] == setup["pool_id"] and out["Provider"] == COGNITO
+    assert out["AssumedRoleUser"]["Arn"] == f"arn:aws:sts::123456789012:assumed-role/{setup['auth']}/bo-app"
+    me = as_creds(live, "sts", out["Credentials"]).get_caller_identity()
+    assert me["Arn"] == out["AssumedRoleUser"]["Arn"]
+    with pytest.raises(ClientError) as exc:
+        sts.assume_role_with_web_identity(RoleArn=setup["roles"]["authenticated"], RoleSessionName="s1",
+                                          WebIdentityToken=token, DurationSeconds=7200)
+    assert exc.value.response["Error"]["Code"] == "ValidationError"
+    with pytest.raises(ClientError) as exc:  # the guest role trusts only unauthenticated tokens (amr swap)
+        sts.assume_role_with_web_identity(RoleArn=setup["roles"]["unauthenticated"], RoleSessionName="s1",
+                                          WebIdentityToken=token)
+    assert exc.value.response["Error"]["Code"] == "AccessDenied"
+    with pytest.raises(ClientError) as exc:
+        sts.assume_role_with_web_identity(RoleArn=setup["roles"]["authenticated"], RoleSessionName="s1",
+                                          WebIdentityToken=token[:-6] + "AAAAAA")
+    assert exc.value.response["Error"]["Code"] == "InvalidIdentityToken"
+
+
+def test_session_policy_intersects(live: Any, cognito: Any, setup: Any) -> None:
+    setup["iam"].put_role_policy(RoleName=setup["auth"], PolicyName="list", PolicyDocument=allow(
+        ["cognito-identity:ListIdentityPools"]))
+    issued = cognito.get_open_id_token_for_developer_identity(IdentityPoolId=setup["pool_id"], Logins={DEV: "sue"})
+    sts = boto3.client("sts", endpoint_url=live.url, region_name="us-east-1", config=Config(signature_version=UNSIGNED))
+    out = sts.assume_role_with_web_identity(RoleArn=setup["roles"]["authenticated"], RoleSessionName="scoped",
+                                            WebIdentityToken=issued["Token"],
+                                            Policy=allow(["cognito-identity:ListIdentityPools"]))
+    scoped = as_creds(live, "cognito-identity", out["Credentials"])
+    assert "IdentityPools" in scoped.list_identity_pools(MaxResults=1)
+    with pytest.raises(ClientError) as exc:  # the role allows it, the session policy does not
+        scoped.describe_identity_pool(IdentityPoolId=setup["pool_id"])
+    assert exc.value.response["Error"]["Code"] == "AccessDeniedException"
+
+
+def test_expired_and_forged_session_credentials(live: Any, setup: Any) -> None:
+    from idpool.sts.session_tokens import Session, seal_session
+
+    services = live.services
+    role = services.iam.get_role("123456789012", setup["auth"])
+    past = dt.datetime.now(dt.UTC) - dt.timedelta(hours=2)
+    session = Session(access_key_id="ASIAEXPIREDTEST00001", secret_access_key="s" * 40, account_id="123456789012",
+                      role_name=role.name, role_id=role.role_id, role_path="/", session_name="old",
+                      issued_at=past, expires_at=past + dt.timedelta(hours=1), source="web-identity")
+    token = seal_session(services.sealer, session)
+    sts = client(live, "sts", key=session.access_key_id, secret=session.secret_access_key, token=token)
+    with pytest.raises(ClientError) as exc:
+        sts.get_caller_identity()
+    assert exc.value.response["Error"]["Code"] == "ExpiredToken"
+    forged = token[:-8] + ("A" * 8 if not token.endswith("A" * 8) else "B" * 8)
+    sts = client(live, "sts", key=session.access_key_id, secret=session.secret_access_key, token=forged)
+    with pytest.raises(ClientError) as exc:
+        sts.get_caller_identity()
+    assert exc.value.response["Error"]["Code"] == "InvalidClientTokenId"
+
+
+def test_assume_role_for_an_iam_user(live: Any, setup: Any) -> None:
+    iam = setup["iam"]
+    user = name("ops")
+    user_arn = iam.create_user(UserName=user)["User"]["Arn"]
+    iam.put_user_policy(UserName=user, PolicyName="assume", PolicyDocument=allow(["sts:AssumeRole"]))
+    key = iam.create_access_key(UserName=user)["AccessKey"]
+    target = name("Ops")
+    iam.create_role(RoleName=target, AssumeRolePolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Principal": {"AWS": user_arn}, "Action": "sts:AssumeRole"}]}))
+    sts = client(live, "sts", key=key["AccessKeyId"], secret=key["SecretAccessKey"])
+    out = sts.assume_role(RoleArn=f"arn:aws:iam::123456789012:role/{target}", RoleSessionName="ops-session")
+    me = as_creds(live, "sts", out["Credentials"]).get_caller_identity()
+    assert me["Arn"] == f"arn:aws:sts::123456789012:assumed-role/{target}/ops-session"
+    with pytest.raises(ClientError) as exc:  # the guest role does not trust this user
+        sts.assume_role(RoleArn=setup["roles"]["unauthenticated"], RoleSessionName="nope")
+    assert exc.value.response["Error"]["Code"] == "AccessDenied"
