@@ -164,8 +164,7 @@ def _run_uvicorn(settings: Settings, sock: socket.socket) -> None:
     from uvicorn.supervisors import Multiprocess
 
     config = uvicorn.Config("idpool.cli:worker_app", factory=True, workers=settings.workers, **common)
-    server = Server(config)
-    Multiprocess(config, target=server.run, sockets=[sock]).run()
+    Multiprocess(config, sockets=[sock]).run()
 
 
 def worker_app() -> Any:

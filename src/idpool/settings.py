@@ -93,7 +93,7 @@ def from_env(environ: Mapping[str, str] | None = None, **overrides: object) -> S
         raw = environ.get(f"IDPOOL_{name.upper()}")
         if raw not in (None, ""):
             try:
-                values[name] = kind(raw)  # type: ignore[operator]
+                values[name] = kind(raw)
             except ValueError as exc:
                 raise SettingsError(f"IDPOOL_{name.upper()}={raw!r}: {exc}") from None
     values.update({k: v for k, v in overrides.items() if v is not None})

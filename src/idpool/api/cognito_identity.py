@@ -131,7 +131,7 @@ def delete_identity_pool(ctx: CallContext, p: Mapping[str, Any]) -> Mapping[str,
 
 
 def list_identity_pools(ctx: CallContext, p: Mapping[str, Any]) -> Mapping[str, Any]:
-    pools, token = ctx.services.pools.list(ctx.account_id, p["MaxResults"], p.get("NextToken"))
+    pools, token = ctx.services.pools.list_pools(ctx.account_id, p["MaxResults"], p.get("NextToken"))
     out: dict[str, Any] = {
         "IdentityPools": [{"IdentityPoolId": x.pool_id, "IdentityPoolName": x.name} for x in pools]
     }
@@ -222,7 +222,7 @@ def describe_identity(ctx: CallContext, p: Mapping[str, Any]) -> Mapping[str, An
 
 
 def list_identities(ctx: CallContext, p: Mapping[str, Any]) -> Mapping[str, Any]:
-    found, token = ctx.services.identities.list(
+    found, token = ctx.services.identities.list_identities(
         ctx.account_id, p["IdentityPoolId"], p["MaxResults"], p.get("NextToken"), bool(p.get("HideDisabled"))
     )
     out: dict[str, Any] = {"IdentityPoolId": p["IdentityPoolId"], "Identities": [pack_identity(i) for i in found]}

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
-from typing import Callable, Mapping, Sequence, TypeVar
+from typing import Any, Callable, Mapping, Sequence, TypeVar
 
 from idpool import errors, storage
 from idpool.clock import Clock
@@ -69,7 +69,7 @@ class IamService:
 
     def update_role(self, account_id: str, name: str, description: str | None, max_session_duration: int | None) -> Role:
         def apply(role: Role) -> Role:
-            changes: dict[str, object] = {}
+            changes: dict[str, Any] = {}
             if description is not None:
                 changes["description"] = description
             if max_session_duration is not None:

@@ -190,7 +190,7 @@ class IdentityService:
             raise identity_not_found(identity_id)
         return identity
 
-    def list(
+    def list_identities(
         self, account_id: str, pool_id: str, max_results: int, next_token: str | None, hide_disabled: bool
     ) -> tuple[list[Identity], str | None]:
         pool = self._pools.get(account_id, pool_id)
@@ -237,7 +237,7 @@ class IdentityService:
         identity, pool, claims = self.authenticate_identity(identity_id, logins)
         if not pool.allow_classic_flow:
             raise errors.InvalidParameter("Basic (classic) flow is not enabled, please use enhanced flow.")
-        amr = claims.get("amr") if claims else ["unauthenticated"]
+        amr: list[str] = list(claims["amr"]) if claims else ["unauthenticated"]
         tags = tokens.tags_from_claims(claims) if claims else None
         token = self._factory.issue(
             pool, self._pools.arn(pool), identity.identity_id, amr, self._clock.now(),

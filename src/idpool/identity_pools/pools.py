@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
-from typing import Mapping, Sequence
+from typing import Any, Callable, Mapping, Sequence
 
 from idpool import errors, storage
 from idpool.identity_pools import paging
@@ -60,7 +60,7 @@ class PoolService:
             raise not_found(pool_id)
         return pool
 
-    def list(self, account_id: str, max_results: int, next_token: str | None) -> tuple[list[IdentityPool], str | None]:
+    def list_pools(self, account_id: str, max_results: int, next_token: str | None) -> tuple[list[IdentityPool], str | None]:
         after = paging.decode(next_token, "pool") if next_token else None
         pools = self._store.list_pools(account_id, max_results + 1, after)
         more = len(pools) > max_results
@@ -194,7 +194,7 @@ class PoolService:
 
     # --- helpers -----------------------------------------------------------------------
     @staticmethod
-    def _owned(account_id: str, apply):  # type: ignore[no-untyped-def]
+    def _owned(account_id: str, apply: Callable[[IdentityPool], IdentityPool]) -> Callable[[IdentityPool], IdentityPool]:
         def checked(pool: IdentityPool) -> IdentityPool:
             if pool.account_id != account_id:
                 raise not_found(pool.pool_id)
@@ -202,7 +202,9 @@ class PoolService:
 
         return checked
 
-    def _update(self, pool_id: str, apply, arn: str | None = None) -> IdentityPool:  # type: ignore[no-untyped-def]
+    def _update(
+        self, pool_id: str, apply: Callable[[IdentityPool], IdentityPool], arn: str | None = None
+    ) -> IdentityPool:
         try:
             return self._store.update_pool(pool_id, apply)
         except storage.NotFound:
@@ -223,7 +225,7 @@ def configured_providers(pool: IdentityPool) -> set[str]:
     return names
 
 
-def _config_fields(config: PoolConfig) -> dict[str, object]:
+def _config_fields(config: PoolConfig) -> dict[str, Any]:
     return {
         "name": config.name,
         "allow_unauthenticated": config.allow_unauthenticated,

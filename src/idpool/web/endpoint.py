@@ -191,11 +191,11 @@ class AwsEndpoint:
             code = "ServiceUnavailableException" if routed.service == "cognito-identity" else "ServiceUnavailable"
             return protocol.serialize_error(code, "The service is unavailable; retry later.", request_id, status=503)
         if isinstance(exc, errors.IdpoolError) and module is not None:
-            code = _code_for(module.ERRORS, exc)
-            if code is not None:
+            mapped = _code_for(module.ERRORS, exc)
+            if mapped is not None:
                 if exc.detail:
-                    errlog.info(json.dumps({"requestId": request_id, "error": code, "detail": exc.detail}))
-                return protocol.serialize_error(code, exc.message, request_id)
+                    errlog.info(json.dumps({"requestId": request_id, "error": mapped, "detail": exc.detail}))
+                return protocol.serialize_error(mapped, exc.message, request_id)
         errlog.error(json.dumps({
             "requestId": request_id, "event": "internal-error", "operation": routed.operation.name,
             "exception": type(exc).__name__, "traceback": traceback.format_exc(),

@@ -1,4 +1,5 @@
-"""The dependency rule of docs/ARCHITECTURE.md, kept by test: the domain does no I/O."""
+"""Static checks kept by test: the dependency rule of docs/ARCHITECTURE.md (the domain does no
+I/O) and strict typing of the package."""
 
 from __future__ import annotations
 
@@ -15,3 +16,8 @@ def test_import_contracts_are_kept() -> None:
     out = subprocess.run([lint, "--no-cache"], cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stdout + out.stderr
     assert "0 broken" in out.stdout
+
+
+def test_the_package_type_checks() -> None:
+    out = subprocess.run([sys.executable, "-m", "mypy"], cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert out.returncode == 0, out.stdout[-4000:] + out.stderr[-2000:]
