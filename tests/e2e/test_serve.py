@@ -85,6 +85,26 @@ def test_aws_cli_and_aws_endpoint_url(serve: Any, tmp_path: Path) -> None:
     env["AWS_ENDPOINT_URL_COGNITO_IDENTITY"] = served.url
     described = run("cognito-identity", "describe-identity", "--identity-id", token["IdentityId"])
     assert described["Logins"] == ["login.cli"]
+    # the seed's roles step with the CLI, then the frontend's call (AWS_ENDPOINT_URL_STS/IAM too)
+    env["AWS_ENDPOINT_URL_IAM"] = env["AWS_ENDPOINT_URL_STS"] = served.url
+    trust = tmp_path / "trust.json"
+    trust.write_text(json.dumps({"Version": "2012-10-17", "Statement": [{
+        "Effect": "Allow", "Principal": {"Federated": "cognito-identity.amazonaws.com"},
+        "Action": "sts:AssumeRoleWithWebIdentity",
+        "Condition": {"StringEquals": {"cognito-identity.amazonaws.com:aud": pool["IdentityPoolId"]},
+                      "ForAnyValue:StringLike": {"cognito-identity.amazonaws.com:amr": "authenticated"}}}]}))
+    role = run("iam", "create-role", "--role-name", "CliAuth", "--assume-role-policy-document", f"file://{trust}")
+    assert role["Role"]["AssumeRolePolicyDocument"]["Statement"][0]["Action"] == "sts:AssumeRoleWithWebIdentity"
+    run("iam", "put-role-policy", "--role-name", "CliAuth", "--policy-name", "whoami", "--policy-document",
+        '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"sts:GetCallerIdentity","Resource":"*"}]}')
+    run("cognito-identity", "set-identity-pool-roles", "--identity-pool-id", pool["IdentityPoolId"],
+        "--roles", f"authenticated={role['Role']['Arn']}")
+    creds = run("cognito-identity", "get-credentials-for-identity", "--identity-id", token["IdentityId"],
+                "--logins", f"cognito-identity.amazonaws.com={token['Token']}")["Credentials"]
+    env.update(AWS_ACCESS_KEY_ID=creds["AccessKeyId"], AWS_SECRET_ACCESS_KEY=creds["SecretKey"],
+               AWS_SESSION_TOKEN=creds["SessionToken"])
+    me = run("sts", "get-caller-identity")
+    assert me["Arn"].endswith(":assumed-role/CliAuth/CognitoIdentityCredentials")
 
 
 def test_sigterm_drains_the_request_in_flight(serve: Any) -> None:
