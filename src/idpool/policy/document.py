@@ -18,7 +18,7 @@ import json
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any, Literal, NoReturn
+from typing import Any, Literal, NoReturn, Sequence
 
 from idpool.errors import MalformedPolicyDocument
 from idpool.policy.compiled import CompiledStatement, compile_statement
@@ -297,6 +297,15 @@ def _check_sids(statements: tuple[Statement, ...]) -> None:
         seen.add(statement.sid)
 
 
+# Operators that name the pools a role trusts; a negated one (StringNotEquals) or a bare
+# wildcard value would trust every other pool, which AWS's rule exists to prevent.
+_PINNING = frozenset({"StringEquals", "StringEqualsIgnoreCase", "StringLike"})
+
+
+def _pins(values: Sequence[str]) -> bool:
+    return bool(values) and all(value.strip("*?") for value in values)
+
+
 def _check_cognito_audience(statement: Statement, index: int) -> None:
     """A04: an Allow for cognito-identity.amazonaws.com must pin `aud` with a String operator."""
     federated = statement.principal.get("Federated", ()) if statement.principal else ()
@@ -308,9 +317,9 @@ def _check_cognito_audience(statement: Statement, index: int) -> None:
         allows = not PatternSet.of(statement.not_actions or (), fold_case=True).matches(_WEB_IDENTITY)
     if not allows:
         return
-    for operator, key, _ in statement.conditions:
+    for operator, key, values in statement.conditions:
         name = split_operator(operator)
-        if key.lower() == _COGNITO_AUD and name is not None and name.base.startswith("String"):
+        if key.lower() == _COGNITO_AUD and name is not None and name.base in _PINNING and _pins(values):
             return
     _fail(COGNITO_AUD_REQUIRED, f"Statement[{index}] trusts {_COGNITO} without a condition on {_COGNITO_AUD}")
 
