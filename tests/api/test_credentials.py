@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
 from typing import Any
 
 import boto3
@@ -85,7 +86,9 @@ def test_guest_gets_the_unauthenticated_role(live: Any, public_cognito: Any, set
     assert me["Arn"].endswith(f":assumed-role/{setup['guest']}/CognitoIdentityCredentials")
 
 
-def test_misconfigured_pools_say_invalid_configuration(live: Any, cognito: Any, public_cognito: Any, setup: Any) -> None:
+def test_misconfigured_pools_say_invalid_configuration(live: Any, cognito: Any, public_cognito: Any, setup: Any,
+                                                       caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.INFO, logger="idpool")
     bare = new_pool(cognito)["IdentityPoolId"]
     token = cognito.get_open_id_token_for_developer_identity(IdentityPoolId=bare, Logins={DEV: "x"})
     with pytest.raises(ClientError) as exc:  # no roles at all
@@ -98,6 +101,10 @@ def test_misconfigured_pools_say_invalid_configuration(live: Any, cognito: Any, 
     assert exc.value.response["Error"]["Code"] == "InvalidIdentityPoolConfigurationException"
     assert exc.value.response["Error"]["Message"] == (
         "Invalid identity pool configuration. Check assigned IAM roles for this pool.")
+    # the wire stays AWS-terse; the log says which role and which condition failed
+    request_id = exc.value.response["ResponseMetadata"]["RequestId"]
+    logged = [r.getMessage() for r in caplog.records if request_id in r.getMessage()]
+    assert any(setup["auth"] in line and "cognito-identity.amazonaws.com:aud" in line for line in logged), logged
 
 
 def test_principal_tags_need_tag_session_and_reach_policies(live: Any, cognito: Any, public_cognito: Any,
