@@ -310,7 +310,9 @@ def _identity_pool_resource(ctx: CallContext, p: Mapping[str, Any]) -> str:
 
 
 def resource_for(operation: str) -> ResourceOf:
-    if operation in ("CreateIdentityPool", "ListIdentityPools", "DeleteIdentities"):
+    if operation in ("CreateIdentityPool", "ListIdentityPools"):
+        return lambda ctx, p: "*"  # no resource type (service authorization reference)
+    if operation == "DeleteIdentities":
         return _any_pool
     if operation in ("TagResource", "UntagResource", "ListTagsForResource"):
         return lambda ctx, p: str(p["ResourceArn"])
