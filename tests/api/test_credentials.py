@@ -206,3 +206,16 @@ def test_assume_role_for_an_iam_user(live: Any, setup: Any) -> None:
     with pytest.raises(ClientError) as exc:  # the guest role does not trust this user
         sts.assume_role(RoleArn=setup["roles"]["unauthenticated"], RoleSessionName="nope")
     assert exc.value.response["Error"]["Code"] == "AccessDenied"
+
+
+def test_attribute_map_turns_claims_into_session_tags(live: Any, cognito: Any, public_cognito: Any,
+                                                      setup: Any) -> None:
+    pool_id = setup["pool_id"]
+    cognito.set_principal_tag_attribute_map(IdentityPoolId=pool_id, IdentityProviderName=DEV,
+                                            PrincipalTags={"team": "dept"})
+    setup["iam"].put_role_policy(RoleName=setup["auth"], PolicyName="by-team", PolicyDocument=allow(
+        ["cognito-identity:ListIdentityPools"], "*", Condition={"StringEquals": {"aws:PrincipalTag/team": "eng"}}))
+    eng = cognito.get_open_id_token_for_developer_identity(IdentityPoolId=pool_id, Logins={DEV: "tm"},
+                                                           PrincipalTags={"dept": "eng"})
+    creds = public_cognito.get_credentials_for_identity(IdentityId=eng["IdentityId"], Logins={COGNITO: eng["Token"]})
+    assert as_creds(live, "cognito-identity", creds["Credentials"]).list_identity_pools(MaxResults=1)

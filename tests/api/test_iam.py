@@ -81,11 +81,14 @@ def test_policy_documents_are_validated(iam: Any) -> None:
     assert code(exc) == "MalformedPolicyDocument"
     role_name = name("R")
     iam.create_role(RoleName=role_name, AssumeRolePolicyDocument=trust_for("us-east-1:11111111-2222-3333-4444-555555555555"))
-    for bad in ("{not json", json.dumps({"Version": "2012-10-17", "Statement": [{"Action": "s3:*", "Resource": "*"}]}),
-                json.dumps({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:*"}]})):
+    for bad, names in (("{not json", "JSON"),
+                       (json.dumps({"Version": "2012-10-17", "Statement": [{"Action": "s3:*", "Resource": "*"}]}), "Effect"),
+                       (json.dumps({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:*"}]}),
+                        "Resource")):
         with pytest.raises(ClientError) as exc:
             iam.put_role_policy(RoleName=role_name, PolicyName="bad", PolicyDocument=bad)
         assert code(exc) == "MalformedPolicyDocument"
+        assert names.lower() in exc.value.response["Error"]["Message"].lower()  # says what is wrong
     with pytest.raises(ClientError) as exc:
         iam.update_assume_role_policy(RoleName=role_name, PolicyDocument=allow(["s3:GetObject"]))
     assert code(exc) == "MalformedPolicyDocument"

@@ -58,11 +58,14 @@ class EnhancedFlow:
                 raise errors.NotAuthorized("CustomRoleArn is not allowed for unauthenticated identities.")
             token = self._factory.issue(pool, self._pools.arn(pool), identity.identity_id, ["unauthenticated"],
                                         self._clock.now(), tokens.OPEN_ID_TOKEN_SECONDS)
+            mapped: dict[str, str] = {}
         else:
             role_arn = self._authenticated_role(pool, claims, custom_role_arn)
             token = logins[tokens.COGNITO_PROVIDER] if logins else ""
+            mapped = mapped_principal_tags(pool, claims)
         try:
-            result = self._sts.assume_role_with_web_identity(role_arn, SESSION_NAME, token, CREDENTIAL_SECONDS)
+            result = self._sts.assume_role_with_web_identity(role_arn, SESSION_NAME, token, CREDENTIAL_SECONDS,
+                                                             mapped_tags=mapped)
         except (errors.AccessDenied, errors.StsValidationError, errors.InvalidIdentityToken) as exc:
             raise errors.InvalidIdentityPoolConfiguration(
                 INVALID_CONFIGURATION, detail=f"STS refused role {role_arn}: {exc.detail or exc.message}") from None
@@ -88,7 +91,7 @@ class EnhancedFlow:
                 raise errors.NotAuthorized(
                     "CustomRoleArn is not allowed: no role mapping of this identity's provider offers it.")
             return default
-        flat = {**{k: v for k, v in claims.items() if isinstance(v, str)}, **tokens.tags_from_claims(claims)}
+        flat = claim_values(claims)
         if mapping.type == "Rules":
             matched = [rule.role_arn for rule in mapping.rules if _rule_matches(rule, flat)]
             if custom:
@@ -104,6 +107,28 @@ class EnhancedFlow:
         raise errors.NotAuthorized(
             "No role mapping rule matched and AmbiguousRoleResolution is Deny.",
             detail=f"role mapping of {provider} ({mapping.type}) gave no role")
+
+
+def claim_values(claims: Mapping[str, Any]) -> dict[str, str]:
+    """What rules and attribute maps can name: string claims, then the token's principal tags."""
+    return {**{k: v for k, v in claims.items() if isinstance(v, str)}, **tokens.tags_from_claims(claims)}
+
+
+def mapped_principal_tags(pool: IdentityPool, claims: Mapping[str, Any]) -> dict[str, str]:
+    """Session tags from the pool's attribute map (SetPrincipalTagAttributeMap) for the
+    providers the token names: tag key -> the value of the mapped claim. Claims are the
+    token's string claims and its principal tags. DevAuth has no default mapping
+    (provider-mappings.md: "Not applicable"), so UseDefaults adds nothing for it."""
+    available = claim_values(claims)
+    tags: dict[str, str] = {}
+    for provider in claims.get("amr") or []:
+        entry = pool.principal_tag_maps.get(provider)
+        if entry is None:
+            continue
+        for tag, claim in entry.tags.items():
+            if claim in available:
+                tags[tag] = available[claim]
+    return tags
 
 
 def _mapping_for(pool: IdentityPool, claims: Mapping[str, Any]) -> tuple[RoleMapping | None, str | None]:

@@ -59,13 +59,15 @@ class StsService:
     # --- AssumeRoleWithWebIdentity -------------------------------------------------------------
     def assume_role_with_web_identity(
         self, role_arn: str, session_name: str, token: str, duration: int | None = None,
-        policy: str | None = None, *, max_duration: int | None = None,
+        policy: str | None = None, *, mapped_tags: Mapping[str, str] | None = None,
     ) -> WebIdentityResult:
+        """``mapped_tags``: session tags an identity pool derives from the token's claims
+        (SetPrincipalTagAttributeMap), on top of the principal tags the token carries."""
         claims = self._verify_token(token)
         session_policy = parse_policy(policy, "session") if policy else None
         role = self._role(role_arn, "sts:AssumeRoleWithWebIdentity")
-        seconds = self._duration(role, duration, max_duration)
-        tags = tags_from_claims(claims)
+        seconds = self._duration(role, duration)
+        tags = {**tags_from_claims(claims), **(mapped_tags or {})}
         context = self._web_identity_context(claims, tags)
         principal = {"Federated": COGNITO}
         self._trust(role, "sts:AssumeRoleWithWebIdentity", principal, context)
@@ -114,7 +116,7 @@ class StsService:
                     tags: Mapping[str, str] | None = None) -> Issued:
         session_policy = parse_policy(policy, "session") if policy else None
         role = self._role(role_arn, "sts:AssumeRole", caller_arn)
-        seconds = self._duration(role, duration, None)
+        seconds = self._duration(role, duration)
         context: dict[str, Any] = {"aws:PrincipalArn": caller_arn, "aws:PrincipalAccount": caller_account}
         for key, value in (tags or {}).items():
             context[f"aws:RequestTag/{key}"] = value
@@ -140,13 +142,13 @@ class StsService:
         return role
 
     @staticmethod
-    def _duration(role: Role, duration: int | None, cap: int | None) -> int:
+    def _duration(role: Role, duration: int | None) -> int:
         seconds = duration or DEFAULT_DURATION
         if seconds > role.max_session_duration:
             raise errors.StsValidationError(
                 f"The requested DurationSeconds exceeds the MaxSessionDuration set for this role.",
                 detail=f"{seconds} > {role.max_session_duration} for {role.name}")
-        return min(seconds, cap) if cap else seconds
+        return seconds
 
     def _trust(self, role: Role, action: str, principal: Mapping[str, str], context: Mapping[str, Any],
                caller: str | None = None) -> None:
