@@ -111,7 +111,7 @@ def build_services(settings: Settings, *, clock: Clock | None = None, store: Sto
         root=root,
         iam=IamService(store, clock, sealer),
         sts=sts,
-        enhanced=EnhancedFlow(identities, pools, sts, factory, clock),
+        enhanced=EnhancedFlow(identities, sts),
         root_created=created,
     )
 

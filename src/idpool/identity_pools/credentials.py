@@ -21,10 +21,8 @@ from dataclasses import dataclass
 from typing import Any, Mapping
 
 from idpool import errors
-from idpool.clock import Clock
 from idpool.identity_pools import tokens
 from idpool.identity_pools.identities import IdentityService
-from idpool.identity_pools.pools import PoolService
 from idpool.model import IdentityPool, MappingRule, RoleMapping
 from idpool.sts.service import StsService
 
@@ -43,10 +41,8 @@ class IdentityCredentials:
 
 
 class EnhancedFlow:
-    def __init__(self, identities: IdentityService, pools: PoolService, sts: StsService,
-                 factory: tokens.TokenFactory, clock: Clock) -> None:
-        self._identities, self._pools, self._sts = identities, pools, sts
-        self._factory, self._clock = factory, clock
+    def __init__(self, identities: IdentityService, sts: StsService) -> None:
+        self._identities, self._sts = identities, sts
 
     def credentials_for_identity(
         self, identity_id: str, logins: Mapping[str, str] | None, custom_role_arn: str | None
@@ -56,21 +52,17 @@ class EnhancedFlow:
             role_arn = self._default_role(pool, "unauthenticated")
             if custom_role_arn and custom_role_arn != role_arn:
                 raise errors.NotAuthorized("CustomRoleArn is not allowed for unauthenticated identities.")
-            token = self._factory.issue(pool, self._pools.arn(pool), identity.identity_id, ["unauthenticated"],
-                                        self._clock.now(), tokens.OPEN_ID_TOKEN_SECONDS)
+            claims = {"sub": identity.identity_id, "aud": pool.pool_id, "amr": ["unauthenticated"]}
             mapped: dict[str, str] = {}
         else:
             role_arn = self._authenticated_role(pool, claims, custom_role_arn)
-            token = logins[tokens.COGNITO_PROVIDER] if logins else ""
             mapped = mapped_principal_tags(pool, claims)
         try:
-            result = self._sts.assume_role_with_web_identity(role_arn, SESSION_NAME, token, CREDENTIAL_SECONDS,
-                                                             mapped_tags=mapped)
-        except (errors.AccessDenied, errors.StsValidationError, errors.InvalidIdentityToken) as exc:
+            result = self._sts.assume_role_for_claims(role_arn, SESSION_NAME, claims, CREDENTIAL_SECONDS,
+                                                      mapped_tags=mapped)
+        except (errors.AccessDenied, errors.StsValidationError) as exc:
             raise errors.InvalidIdentityPoolConfiguration(
                 INVALID_CONFIGURATION, detail=f"STS refused role {role_arn}: {exc.detail or exc.message}") from None
-        except errors.ExpiredToken as exc:
-            raise errors.NotAuthorized("Invalid login token. Token expired.", detail=exc.detail) from None
         session = result.issued.session
         return IdentityCredentials(identity.identity_id, session.access_key_id, session.secret_access_key,
                                    result.issued.session_token, session.expires_at)

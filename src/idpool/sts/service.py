@@ -59,11 +59,18 @@ class StsService:
     # --- AssumeRoleWithWebIdentity -------------------------------------------------------------
     def assume_role_with_web_identity(
         self, role_arn: str, session_name: str, token: str, duration: int | None = None,
+        policy: str | None = None,
+    ) -> WebIdentityResult:
+        return self.assume_role_for_claims(role_arn, session_name, self._verify_token(token), duration, policy)
+
+    def assume_role_for_claims(
+        self, role_arn: str, session_name: str, claims: Mapping[str, Any], duration: int | None = None,
         policy: str | None = None, *, mapped_tags: Mapping[str, str] | None = None,
     ) -> WebIdentityResult:
-        """``mapped_tags``: session tags an identity pool derives from the token's claims
-        (SetPrincipalTagAttributeMap), on top of the principal tags the token carries."""
-        claims = self._verify_token(token)
+        """The web identity exchange for claims already verified (the enhanced flow has
+        checked the token and its identity; doing it twice would cost a signature check and
+        several reads). ``mapped_tags``: session tags the identity pool derives from the
+        claims (SetPrincipalTagAttributeMap), on top of the principal tags the token carries."""
         session_policy = parse_policy(policy, "session") if policy else None
         role = self._role(role_arn, "sts:AssumeRoleWithWebIdentity")
         seconds = self._duration(role, duration)
