@@ -59,7 +59,8 @@ class PolicyAuthorizer:
     def _policies_of(self, principal: Principal, action: str, resource: str) -> tuple[list[Any], list[Any], dict[str, str]]:
         try:
             if principal.kind == "user":
-                owner: Any = self._store.get_user(principal.account_id, principal.name)
+                # read for this very request by the credential source: no second round trip
+                owner: Any = principal.attributes.get("user") or self._store.get_user(principal.account_id, principal.name)
                 return self._named(owner.policies), [], dict(owner.tags)
             session: Session = principal.attributes["session"]
             role = self._store.get_role(principal.account_id, session.role_name)

@@ -59,7 +59,7 @@ class UserAccessKeys:
         except storage.NotFound:
             return None
         return Principal(kind="user", account_id=user.account_id, arn=user.arn, user_id=user.user_id,
-                         name=user.name, access_key_id=verified.access_key_id)
+                         name=user.name, access_key_id=verified.access_key_id, attributes={"user": user})
 
 
 class TemporaryCredentials:
