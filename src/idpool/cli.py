@@ -12,6 +12,7 @@ import os
 import signal
 import socket
 import sys
+import urllib.parse
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -55,10 +56,11 @@ class JsonLines(logging.Formatter):
 def setup_logging(level: str) -> None:
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(JsonLines())
-    root = logging.getLogger("idpool")
-    root.handlers[:] = [handler]
-    root.setLevel(level.upper())
-    root.propagate = False
+    for name, threshold in (("idpool", level.upper()), ("psycopg", "WARNING")):
+        logger = logging.getLogger(name)
+        logger.handlers[:] = [handler]
+        logger.setLevel(threshold)
+        logger.propagate = False
 
 
 @click.group()
@@ -116,7 +118,7 @@ def _banner(settings: Settings, access_key_id: str, new_secret: str | None) -> N
     host = "127.0.0.1" if settings.host in ("0.0.0.0", "") else settings.host
     host = f"[{host}]" if ":" in host else host
     endpoint = f"http://{host}:{settings.port}"
-    storage = settings.database_url.split("@")[-1] if settings.database_url else f"sqlite {settings.data_dir / 'idpool.db'}"
+    storage = _describe_database(settings)
     lines = [
         f"idpool {__version__} listening on {endpoint}",
         f"  issuer   {settings.issuer_url}   (JWKS: {settings.issuer_url}/.well-known/jwks_uri)",
@@ -135,6 +137,16 @@ def _banner(settings: Settings, access_key_id: str, new_secret: str | None) -> N
                   f"export AWS_REGION={settings.region}"]
     click.echo("\n".join(lines), nl=True)
     sys.stdout.flush()
+
+
+def _describe_database(settings: Settings) -> str:
+    """Where the data lives, for the banner: never the credentials in the URL."""
+    if not settings.database_url:
+        return f"sqlite {settings.data_dir / 'idpool.db'}"
+    if settings.database_url.startswith("sqlite:///"):
+        return f"sqlite {settings.database_url.removeprefix('sqlite:///')}"
+    url = urllib.parse.urlsplit(settings.database_url)
+    return f"postgresql {url.hostname or 'localhost'}:{url.port or 5432}{url.path}"
 
 
 def _run_uvicorn(settings: Settings, sock: socket.socket) -> None:
@@ -174,6 +186,10 @@ def worker_app() -> Any:
 
     settings = from_env()
     setup_logging(settings.log_level)
+    if settings.workers > 1:
+        # The parent has migrated and printed the banner; each worker builds its services
+        # before it accepts, so no worker can answer "starting" after /health said 200.
+        return create_app(services=build_services(settings), max_body=settings.max_body_bytes)
     return create_app(starter=lambda: build_services(settings), max_body=settings.max_body_bytes)
 
 

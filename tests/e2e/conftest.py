@@ -7,6 +7,7 @@ import re
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 from typing import Any, Iterator
@@ -21,9 +22,11 @@ class Served:
     def __init__(self, data_dir: Path, *args: str, env: dict[str, str] | None = None) -> None:
         self.env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "IDPOOL_"))}
         self.env.update(env or {})
+        # stderr (one JSON line per request) goes to a file: a pipe nobody reads could fill and block
+        self.log = tempfile.NamedTemporaryFile("w+", prefix="idpool-", suffix=".log", delete=False)
         self.proc = subprocess.Popen(
             [str(BIN), "serve", "--port", "0", "--data-dir", str(data_dir), *args],
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=self.env,
+            stdout=subprocess.PIPE, stderr=self.log, text=True, env=self.env,
         )
         self.banner = self._read_banner()
         match = re.search(r"listening on (http://\S+)", self.banner)
@@ -38,7 +41,7 @@ class Served:
         while time.monotonic() < deadline:
             line = self.proc.stdout.readline()
             if not line:
-                raise RuntimeError("idpool exited: " + (self.proc.stderr.read() if self.proc.stderr else ""))
+                raise RuntimeError("idpool exited: " + Path(self.log.name).read_text())
             lines.append(line.rstrip("\n"))
             if line.startswith("export AWS_REGION="):
                 return "\n".join(lines)
@@ -61,9 +64,10 @@ class Served:
         try:
             return self.proc.wait(timeout=30)
         finally:
-            for stream in (self.proc.stdout, self.proc.stderr):
-                if stream:
-                    stream.close()
+            if self.proc.stdout:
+                self.proc.stdout.close()
+            self.log.close()
+            Path(self.log.name).unlink(missing_ok=True)
 
 
 @pytest.fixture

@@ -51,6 +51,9 @@ class PostgresFlavor(Flavor):
             name="idpool",
             kwargs={"autocommit": True},  # reads are single statements; writes say BEGIN
             configure=_configure_pg_session,
+            # psycopg_pool backs off without a cap while the server is down; give up an attempt
+            # series after 8 s and start again, so a returning PostgreSQL is used within ~1 s.
+            reconnect_timeout=8.0,
         )
         try:
             self._pool.open(wait=True, timeout=timeout)
