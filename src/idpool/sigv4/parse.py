@@ -28,7 +28,7 @@ from idpool.sigv4.errors import AuthFailure, SigV4Error, incomplete, shown
 SIGV4A = "AWS4-ECDSA-P256-SHA256"
 MAX_EXPIRES = 604800  # seven days: the signing key's own lifetime (S3 API Reference)
 
-_ISO_BASIC = re.compile(r"\d{8}T\d{6}Z")
+_ISO_BASIC = re.compile(r"[0-9]{8}T[0-9]{6}Z")
 _TOKEN = re.compile(r"[a-z0-9!#$%&'*+.^_`|~-]+")  # RFC 9110 token, lowercase
 _HEADER_FIELDS = ("Credential", "SignedHeaders", "Signature")
 _QUERY_FIELDS = (
@@ -175,7 +175,9 @@ def parse_amz_date(text: str) -> dt.datetime:
     """An ``X-Amz-Date`` value: ISO 8601 basic format, ``YYYYMMDD'T'HHMMSS'Z'``, UTC."""
     if _ISO_BASIC.fullmatch(text):
         try:
-            return dt.datetime.strptime(text, "%Y%m%dT%H%M%SZ").replace(tzinfo=dt.UTC)
+            # the regex fixed every position; slicing is ~10x cheaper than strptime on this hot path
+            return dt.datetime(int(text[0:4]), int(text[4:6]), int(text[6:8]), int(text[9:11]),
+                               int(text[11:13]), int(text[13:15]), tzinfo=dt.UTC)
         except ValueError:
             pass
     raise incomplete("X-Amz-Date must be in the ISO8601 Long Format \"yyyyMMdd'T'HHmmss'Z'\".")
