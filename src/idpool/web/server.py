@@ -64,7 +64,7 @@ class Runtime:
 
 
 def create_app(services: Services | None = None, starter: Callable[[], Services] | None = None,
-               max_body: int = 1024 * 1024) -> Starlette:
+               max_body: int = 1024 * 1024) -> Any:
     runtime = Runtime(services)
 
     async def health(request: Request) -> Response:
@@ -112,9 +112,8 @@ def create_app(services: Services | None = None, starter: Callable[[], Services]
             runtime.services.close()
 
     endpoint = AwsEndpoint(lambda: runtime.services, max_body)
-    app = Starlette(
+    site = Starlette(
         routes=[
-            Route("/", endpoint),
             Route("/health", health, methods=["GET", "HEAD"]),
             Route("/.well-known/openid-configuration", discovery, methods=["GET", "HEAD"]),
             Route("/.well-known/jwks_uri", jwks, methods=["GET", "HEAD"]),
@@ -122,5 +121,12 @@ def create_app(services: Services | None = None, starter: Callable[[], Services]
         ],
         lifespan=lifespan,
     )
-    app.state.runtime = runtime
+
+    async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
+        """POST / is the hot path: straight to the AWS endpoint, no router in between."""
+        if scope["type"] == "http" and scope["path"] == "/":
+            await endpoint(scope, receive, send)
+        else:
+            await site(scope, receive, send)
+
     return app
