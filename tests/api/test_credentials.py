@@ -206,6 +206,16 @@ def test_assume_role_for_an_iam_user(live: Any, setup: Any) -> None:
     with pytest.raises(ClientError) as exc:  # the guest role does not trust this user
         sts.assume_role(RoleArn=setup["roles"]["unauthenticated"], RoleSessionName="nope")
     assert exc.value.response["Error"]["Code"] == "AccessDenied"
+    # a role session chains into a role whose trust policy names the first role
+    iam.put_role_policy(RoleName=target, PolicyName="chain", PolicyDocument=allow(["sts:AssumeRole"]))
+    chained = name("Chained")
+    iam.create_role(RoleName=chained, AssumeRolePolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::123456789012:role/{target}"},
+         "Action": "sts:AssumeRole"}]}))
+    as_role = as_creds(live, "sts", out["Credentials"])
+    hop = as_role.assume_role(RoleArn=f"arn:aws:iam::123456789012:role/{chained}", RoleSessionName="hop")
+    assert as_creds(live, "sts", hop["Credentials"]).get_caller_identity()["Arn"] == (
+        f"arn:aws:sts::123456789012:assumed-role/{chained}/hop")
 
 
 def test_attribute_map_turns_claims_into_session_tags(live: Any, cognito: Any, public_cognito: Any,
