@@ -52,6 +52,12 @@ class Settings:
             raise SettingsError(f"--account-id {self.account_id!r} must be 12 digits")
         if not 0 <= self.port <= 65535:
             raise SettingsError(f"--port {self.port} is out of range")
+        if self.log_level.lower() not in ("debug", "info", "warning", "error"):
+            raise SettingsError(f"IDPOOL_LOG_LEVEL {self.log_level!r} must be debug, info, warning or error")
+        if self.max_body_bytes < 1024:
+            raise SettingsError("IDPOOL_MAX_BODY_BYTES must be at least 1024")
+        if not 0 < self.clock_skew_seconds <= 900:
+            raise SettingsError("IDPOOL_CLOCK_SKEW_SECONDS must be between 1 and 900")
         if self.workers < 1:
             raise SettingsError("--workers must be at least 1")
         if bool(self.root_access_key_id) != bool(self.root_secret_access_key):

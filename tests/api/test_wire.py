@@ -134,3 +134,13 @@ def test_no_stack_trace_ever(live: Any) -> None:
         assert response.status_code < 500
         assert "Traceback" not in response.text and "File \"" not in response.text
         json.loads(response.text)
+
+
+def test_clock_skew_is_configurable(live: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    import dataclasses
+
+    services = live.services
+    monkeypatch.setattr(services, "settings", dataclasses.replace(services.settings, clock_skew_seconds=60))
+    now = dt.datetime.now(dt.UTC)
+    stale = signed(live, "ListIdentityPools", b'{"MaxResults": 5}', when=now - dt.timedelta(minutes=2))
+    assert stale.json()["__type"] == "InvalidSignatureException"

@@ -25,6 +25,8 @@ def test_flags_override_environment_and_bad_values_are_named() -> None:
         from_env({"IDPOOL_PORT": "eighty"})
     with pytest.raises(SettingsError, match="region"):
         from_env({"IDPOOL_REGION": "moon-1"})
+    with pytest.raises(SettingsError, match="LOG_LEVEL"):
+        from_env({"IDPOOL_LOG_LEVEL": "verbose"})
     with pytest.raises(SettingsError, match="together"):
         from_env({"IDPOOL_ROOT_ACCESS_KEY_ID": "AKIAONLYHALFGIVEN000"})
 

@@ -8,6 +8,7 @@ service's own error shape; nothing else ever reaches the wire.
 
 from __future__ import annotations
 
+import datetime
 import functools
 import json
 import logging
@@ -154,6 +155,7 @@ class AwsEndpoint:
             allowed_regions=_regions(services.settings.region, routed.service),
             lookup=lambda akid: services.credentials.lookup(akid, token),
             now=services.clock.now(),
+            max_skew=datetime.timedelta(seconds=services.settings.clock_skew_seconds),
         )
         principal: Principal = services.credentials.principal(verified)
         return principal
