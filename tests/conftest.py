@@ -93,6 +93,24 @@ def public_cognito(live: LiveServer) -> Any:
                         config=Config(signature_version=UNSIGNED, retries={"max_attempts": 1}))
 
 
+@pytest.fixture(scope="session")
+def postgres_admin_url() -> str:
+    """The PostgreSQL server the tests may create schemas and databases on. Under CI=true an
+    unreachable server fails the run: the PostgreSQL backend is never silently untested."""
+    import psycopg
+
+    url = os.environ.get("IDPOOL_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
+    try:
+        with psycopg.connect(url, connect_timeout=3) as conn:
+            conn.execute("SELECT 1")
+    except psycopg.Error as exc:
+        reason = f"PostgreSQL at IDPOOL_TEST_POSTGRES_URL is unreachable ({type(exc).__name__})"
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(f"{reason}; under CI=true the PostgreSQL tests must run")
+        pytest.skip(reason)
+    return url
+
+
 @pytest.fixture(autouse=True)
 def _no_ambient_aws(monkeypatch: pytest.MonkeyPatch) -> None:
     """Tests never pick up the developer's own AWS configuration."""

@@ -37,7 +37,6 @@ import pytest
 from botocore.config import Config
 
 BIN = Path(sys.executable).parent / "idpool"
-DEFAULT_POSTGRES_URL = "postgresql://postgres@127.0.0.1:5432/test"
 # What a load balancer in front of the nodes would be called: every node signs tokens
 # with this `iss` and verifies it, whichever port it listens on.
 ISSUER = "https://idpool.lb.test"
@@ -47,20 +46,6 @@ T = TypeVar("T")
 
 
 # --- PostgreSQL -------------------------------------------------------------------------------
-@pytest.fixture(scope="session")
-def postgres_admin_url() -> str:
-    url = os.environ.get("IDPOOL_TEST_POSTGRES_URL", DEFAULT_POSTGRES_URL)
-    try:
-        with psycopg.connect(url, connect_timeout=3) as conn:
-            conn.execute("SELECT 1")
-    except psycopg.Error as exc:
-        reason = f"PostgreSQL at IDPOOL_TEST_POSTGRES_URL is unreachable ({type(exc).__name__})"
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(f"{reason}; under CI=true the multi-node tests must run")
-        pytest.skip(reason)
-    return url
-
-
 @contextlib.contextmanager
 def fresh_database(admin_url: str) -> Iterator[str]:
     """A new, empty database on the admin URL's server; its URL. Dropped (connections

@@ -9,7 +9,6 @@ PostgreSQL fails the run; elsewhere its tests skip and say why.
 
 from __future__ import annotations
 
-import os
 import secrets
 from pathlib import Path
 from typing import Callable, Iterator
@@ -20,32 +19,15 @@ import pytest
 from idpool.storage.open import open_store
 from idpool.storage.sql import SqlStore
 
-DEFAULT_POSTGRES_URL = "postgresql://postgres@127.0.0.1:5432/test"
 
 StoreFactory = Callable[[], SqlStore]
 
 
-def postgres_base_url() -> str:
-    return os.environ.get("IDPOOL_TEST_POSTGRES_URL", DEFAULT_POSTGRES_URL)
 
 
 def with_query(url: str, **params: str) -> str:
     joined = "&".join(f"{k}={v}" for k, v in params.items())
     return f"{url}{'&' if '?' in url else '?'}{joined}"
-
-
-@pytest.fixture(scope="session")
-def postgres_admin_url() -> str:
-    url = postgres_base_url()
-    try:
-        with psycopg.connect(url, connect_timeout=3) as conn:
-            conn.execute("SELECT 1")
-    except psycopg.Error as exc:
-        reason = f"PostgreSQL at IDPOOL_TEST_POSTGRES_URL is unreachable ({type(exc).__name__})"
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(f"{reason}; under CI=true the PostgreSQL backend must be tested")
-        pytest.skip(reason)
-    return url
 
 
 @pytest.fixture
