@@ -1,8 +1,9 @@
 """Who is calling, and may they? The one authorization seam.
 
 Every signed API call, and later every console action, is authorized here as its
-principal: ``Authorizer.authorize(principal, action, resource)``. Issue #2 ships the
-root-only authorizer; IAM policy evaluation fills the same seam.
+principal: ``Authorizer.authorize(principal, action, resource)``. The implementation is
+``idpool.iam.authorizer.PolicyAuthorizer`` (root may do everything; everyone else is
+evaluated against IAM policies).
 """
 
 from __future__ import annotations
@@ -55,17 +56,6 @@ def access_denied(principal: Principal, action: str, resource: str, why: str = "
     return errors.AccessDenied(
         f"User: {principal.arn} is not authorized to perform: {action} on resource: {resource} {reason}"
     )
-
-
-class RootOnlyAuthorizer:
-    """Root may do everything in its account; every other principal is denied."""
-
-    def authorize(
-        self, principal: Principal, action: str, resource: str, context: Mapping[str, Any] | None = None
-    ) -> None:
-        if principal.kind == "root":
-            return
-        raise access_denied(principal, action, resource)
 
 
 # --- root credentials -------------------------------------------------------------------

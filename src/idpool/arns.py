@@ -1,8 +1,6 @@
-"""ARN formats of the contract."""
+"""ARN formats of the contract (CONTRACT.md "ARNs"). Leaf module."""
 
 from __future__ import annotations
-
-from dataclasses import dataclass
 
 
 def pool_arn(region: str, account_id: str, pool_id: str) -> str:
@@ -18,23 +16,5 @@ def user_arn(account_id: str, name: str, path: str = "/") -> str:
 
 
 def assumed_role_arn(account_id: str, role_name: str, session_name: str) -> str:
+    """The role's path is not part of it (STS API Reference, AssumedRoleUser)."""
     return f"arn:aws:sts::{account_id}:assumed-role/{role_name}/{session_name}"
-
-
-@dataclass(frozen=True)
-class Arn:
-    partition: str
-    service: str
-    region: str
-    account: str
-    resource: str
-
-    @classmethod
-    def parse(cls, text: str) -> "Arn":
-        parts = text.split(":", 5)
-        if len(parts) != 6 or parts[0] != "arn" or not parts[1] or not parts[2]:
-            raise ValueError(f"not an ARN: {text!r}")
-        return cls(parts[1], parts[2], parts[3], parts[4], parts[5])
-
-    def __str__(self) -> str:
-        return f"arn:{self.partition}:{self.service}:{self.region}:{self.account}:{self.resource}"

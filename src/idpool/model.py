@@ -1,4 +1,4 @@
-"""The records idpool keeps. Leaf module: standard library only.
+"""The records idpool keeps. Leaf module: standard library and ``idpool.arns`` only.
 
 Records are frozen; a change is a new record (``dataclasses.replace``), which is
 what lets the store run an updater again on a retry without surprises.
@@ -11,6 +11,8 @@ import datetime as dt
 import json
 from dataclasses import dataclass, field
 from typing import Any, Mapping
+
+from idpool.arns import role_arn, user_arn
 
 
 # --- identity pools ------------------------------------------------------------
@@ -162,7 +164,7 @@ class Role:
 
     @property
     def arn(self) -> str:
-        return f"arn:aws:iam::{self.account_id}:role{self.path}{self.name}"
+        return role_arn(self.account_id, self.name, self.path)
 
 
 @dataclass(frozen=True)
@@ -177,7 +179,7 @@ class User:
 
     @property
     def arn(self) -> str:
-        return f"arn:aws:iam::{self.account_id}:user{self.path}{self.name}"
+        return user_arn(self.account_id, self.name, self.path)
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ from idpool.clock import Clock
 from idpool.ids import new_access_key_id, new_secret_access_key, new_unique_id
 from idpool.keys.sealing import Sealer
 from idpool.model import AccessKey, Role, User
-from idpool.policy import PolicyDocument, parse_policy
+from idpool.policy import parse_policy
 from idpool.storage import Store
 
 MAX_KEYS_PER_USER = 2
@@ -227,7 +227,3 @@ def _check_size(policies: Mapping[str, str], limit: int, kind: str) -> None:
     if size > limit:
         raise errors.IamLimitExceeded(
             f"Maximum policy size of {limit} bytes exceeded for {kind}.")
-
-
-def parsed(document: str, kind: str = "identity") -> PolicyDocument:
-    return parse_policy(document, kind)  # type: ignore[arg-type]

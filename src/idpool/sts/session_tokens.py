@@ -16,6 +16,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
+from idpool.arns import assumed_role_arn, role_arn
 from idpool.keys.errors import SealError
 from idpool.keys.sealing import Sealer
 
@@ -42,11 +43,11 @@ class Session:
 
     @property
     def role_arn(self) -> str:
-        return f"arn:aws:iam::{self.account_id}:role{self.role_path}{self.role_name}"
+        return role_arn(self.account_id, self.role_name, self.role_path)
 
     @property
     def arn(self) -> str:
-        return f"arn:aws:sts::{self.account_id}:assumed-role/{self.role_name}/{self.session_name}"
+        return assumed_role_arn(self.account_id, self.role_name, self.session_name)
 
     @property
     def user_id(self) -> str:
