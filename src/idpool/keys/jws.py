@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from idpool.keys.errors import TokenInvalid
+from idpool.strict_json import refuse_constant, unique_members
 
 MAX_TOKEN_CHARS = 20000  # STS WebIdentityToken max length (botocore model); checked before decoding
 _B64URL = re.compile(r"[A-Za-z0-9_-]+")
@@ -49,23 +50,12 @@ def b64url_decode(segment: str) -> bytes:
 def parse_json_object(data: bytes, what: str) -> dict[str, Any]:
     """A UTF-8 JSON object; duplicate members, NaN and Infinity are refused (RFC 7515 §4)."""
     try:
-        value = json.loads(data.decode("utf-8"), object_pairs_hook=_no_duplicates, parse_constant=_no_constants)
+        value = json.loads(data.decode("utf-8"), object_pairs_hook=unique_members, parse_constant=refuse_constant)
     except (ValueError, RecursionError):  # JSONDecodeError, UnicodeDecodeError, int digit limit
         raise TokenInvalid(f"{what} is not valid JSON") from None
     if not isinstance(value, dict):
         raise TokenInvalid(f"{what} is not a JSON object")
     return value
-
-
-def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    result = dict(pairs)
-    if len(result) != len(pairs):
-        raise ValueError("duplicate member")
-    return result
-
-
-def _no_constants(name: str) -> Any:
-    raise ValueError(f"{name} is not JSON")
 
 
 def split_compact(token: object) -> CompactJws:

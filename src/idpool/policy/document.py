@@ -25,6 +25,7 @@ from idpool.policy.compiled import CompiledStatement, compile_statement
 from idpool.policy.matching import PatternSet
 from idpool.policy.operators import split_operator
 from idpool.policy.principals import Principal, PrincipalError, normalize_principal
+from idpool.strict_json import refuse_constant, unique_members
 from idpool.policy.values import parse_instant
 
 Kind = Literal["identity", "trust", "session"]
@@ -86,28 +87,11 @@ def _fail(message: str, detail: str | None = None) -> NoReturn:
     raise MalformedPolicyDocument(message, detail=detail or message)
 
 
-class _DuplicateKey(ValueError):
-    pass
-
-
-def _object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    result: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in result:
-            raise _DuplicateKey(f"duplicate key {key!r}")
-        result[key] = value
-    return result
-
-
-def _reject_constant(name: str) -> NoReturn:
-    raise ValueError(f"{name} is not valid JSON")
-
-
 def _load_json(text: str) -> Any:
     if not isinstance(text, str):
         _fail("This policy contains invalid Json", "the policy document must be text")
     try:
-        return json.loads(text, object_pairs_hook=_object, parse_float=Decimal, parse_constant=_reject_constant)
+        return json.loads(text, object_pairs_hook=unique_members, parse_float=Decimal, parse_constant=refuse_constant)
     except RecursionError:
         _fail("This policy contains invalid Json", "the JSON is nested too deeply")
     except ValueError as exc:  # JSONDecodeError, duplicate keys, NaN, integers over Python's digit limit

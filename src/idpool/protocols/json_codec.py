@@ -20,6 +20,7 @@ from typing import Any, Callable
 
 from idpool.protocols.base import ProtocolError
 from idpool.protocols.plans import Plan
+from idpool.strict_json import DuplicateMember, refuse_constant, unique_members
 
 MAX_DEPTH = 64
 _MAX_INT_CHARS = 20  # an int64 is at most a sign and 19 digits
@@ -44,11 +45,13 @@ def loads(body: bytes) -> Any:
     try:
         return json.loads(
             text,
-            object_pairs_hook=_unique_keys,
-            parse_constant=_reject_constant,
+            object_pairs_hook=unique_members,
+            parse_constant=refuse_constant,
             parse_int=_bounded_int,
             parse_float=_finite_float,
         )
+    except DuplicateMember:
+        raise serialization_error("The request body has a duplicate key in an object.") from None
     except (ValueError, RecursionError) as exc:
         detail = exc.msg if isinstance(exc, json.JSONDecodeError) else "malformed JSON"
         raise serialization_error(f"The request body is not valid JSON: {detail}.") from None
@@ -66,17 +69,6 @@ def _check_depth(text: str) -> None:
                 raise serialization_error(f"The request body nests deeper than {MAX_DEPTH} levels.")
         elif mark in "]}":
             depth -= 1
-
-
-def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    obj = dict(pairs)
-    if len(obj) != len(pairs):
-        raise serialization_error("The request body has a duplicate key in an object.")
-    return obj
-
-
-def _reject_constant(name: str) -> Any:
-    raise serialization_error(f"{name} is not a valid JSON number.")
 
 
 def _bounded_int(digits: str) -> int:
