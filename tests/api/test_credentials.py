@@ -229,3 +229,20 @@ def test_attribute_map_turns_claims_into_session_tags(live: Any, cognito: Any, p
                                                            PrincipalTags={"dept": "eng"})
     creds = public_cognito.get_credentials_for_identity(IdentityId=eng["IdentityId"], Logins={COGNITO: eng["Token"]})
     assert as_creds(live, "cognito-identity", creds["Credentials"]).list_identity_pools(MaxResults=1)
+
+
+def test_revoking_sessions_by_token_issue_time(live: Any, cognito: Any, public_cognito: Any, setup: Any) -> None:
+    """IAM User Guide "Revoking IAM role temporary security credentials": a Deny on
+    aws:TokenIssueTime cuts off every session issued before a moment (research S14/S15)."""
+    issued = cognito.get_open_id_token_for_developer_identity(IdentityPoolId=setup["pool_id"], Logins={DEV: "rv"})
+    creds = public_cognito.get_credentials_for_identity(
+        IdentityId=issued["IdentityId"], Logins={COGNITO: issued["Token"]})["Credentials"]
+    as_user = as_creds(live, "cognito-identity", creds)
+    as_user.describe_identity_pool(IdentityPoolId=setup["pool_id"])
+    cutoff = (dt.datetime.now(dt.UTC) + dt.timedelta(seconds=2)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    setup["iam"].put_role_policy(RoleName=setup["auth"], PolicyName="revoke", PolicyDocument=json.dumps({
+        "Version": "2012-10-17", "Statement": [{"Effect": "Deny", "Action": "*", "Resource": "*",
+                                                "Condition": {"DateLessThan": {"aws:TokenIssueTime": cutoff}}}]}))
+    with pytest.raises(ClientError) as exc:
+        as_user.describe_identity_pool(IdentityPoolId=setup["pool_id"])
+    assert "explicit deny" in exc.value.response["Error"]["Message"]
