@@ -7,20 +7,10 @@ import xml.etree.ElementTree as ElementTree
 
 import pytest
 
-from idpool.protocols import JsonProtocol, QueryProtocol, protocol_for
+from wire_helpers import json_protocol, query_protocol
+
 from idpool.protocols.aws_json import OBSERVED_STATUS
 
-
-def json_protocol() -> JsonProtocol:
-    protocol = protocol_for("cognito-identity")
-    assert isinstance(protocol, JsonProtocol)
-    return protocol
-
-
-def query_protocol(service: str) -> QueryProtocol:
-    protocol = protocol_for(service)
-    assert isinstance(protocol, QueryProtocol)
-    return protocol
 
 
 @pytest.mark.parametrize(

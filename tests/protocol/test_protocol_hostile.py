@@ -10,9 +10,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from idpool.protocols import ProtocolError, protocol_for, route, service_model
-from idpool.protocols.aws_json import JsonProtocol
-from idpool.protocols.aws_query import QueryProtocol, parse_form
+from wire_helpers import json_protocol, query_protocol
+
+from idpool.protocols import ProtocolError, route, service_model
+from idpool.protocols.aws_query import parse_form
 
 COGNITO = service_model("cognito-identity")
 GET_ID = COGNITO.operation_model("GetId")
@@ -21,17 +22,6 @@ JSON_HEADERS = {"x-amz-target": "AWSCognitoIdentityService.GetId", "content-type
 FORM_HEADERS = {"content-type": "application/x-www-form-urlencoded; charset=utf-8"}
 FUZZ = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
-
-def json_protocol() -> JsonProtocol:
-    protocol = protocol_for("cognito-identity")
-    assert isinstance(protocol, JsonProtocol)
-    return protocol
-
-
-def query_protocol(service: str) -> QueryProtocol:
-    protocol = protocol_for(service)
-    assert isinstance(protocol, QueryProtocol)
-    return protocol
 
 
 def json_code(body: bytes, operation: Any = GET_ID) -> str:

@@ -11,7 +11,7 @@ from botocore.model import OperationModel
 from botocore.parsers import create_parser
 from botocore.serialize import create_serializer
 
-from idpool.protocols import ProtocolError, WireResponse, protocol_for, route, service_model
+from idpool.protocols import JsonProtocol, ProtocolError, QueryProtocol, WireResponse, protocol_for, route, service_model
 
 OPERATIONS_IN_SCOPE = {
     "cognito-identity": sorted(service_model("cognito-identity").operation_names),
@@ -97,3 +97,15 @@ def _answer(method: str, headers: dict[str, str], body: bytes, query: str, handl
         return routed.protocol.serialize_error(error.code, error.message, "loopback-request", error.status)
     except WireError as error:
         return routed.protocol.serialize_error(error.code, error.message, "loopback-request")
+
+
+def json_protocol() -> JsonProtocol:
+    protocol = protocol_for("cognito-identity")
+    assert isinstance(protocol, JsonProtocol)
+    return protocol
+
+
+def query_protocol(service: str) -> QueryProtocol:
+    protocol = protocol_for(service)
+    assert isinstance(protocol, QueryProtocol)
+    return protocol
