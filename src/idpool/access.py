@@ -89,9 +89,6 @@ class CredentialChain:
     def __init__(self, *sources: CredentialSource) -> None:
         self._sources = list(sources)
 
-    def add(self, source: CredentialSource) -> None:
-        self._sources.append(source)
-
     def lookup(self, access_key_id: str, session_token: str | None = None) -> SigningSecret | None:
         for source in self._sources:
             found = source.lookup(access_key_id, session_token)

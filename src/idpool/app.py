@@ -57,7 +57,6 @@ class Services:
     clock: Clock
     sealer: Sealer
     keys: IssuerKeys
-    key_cache: KeyRingCache
     pools: PoolService
     identities: IdentityService
     credentials: CredentialChain
@@ -103,7 +102,6 @@ def build_services(settings: Settings, *, clock: Clock | None = None, store: Sto
         clock=clock,
         sealer=sealer,
         keys=keys,
-        key_cache=cache,
         pools=pools,
         identities=identities,
         credentials=CredentialChain(root, UserAccessKeys(store, sealer), TemporaryCredentialSource(sealer, clock)),

@@ -83,9 +83,8 @@ class IdentityService:
         return Login(developer, logins[developer])
 
     def _identity_for_new_or_known_login(self, pool: IdentityPool, login: Login) -> Identity:
-        found = self._store.identity_for_login(pool.pool_id, login)
-        if found is not None:
-            return found
+        # The store reads the login first (one statement for a known user) and creates the
+        # candidate only for a new one, race-free: no read of our own beforehand.
         candidate = self._new_identity(pool, authenticated=True)
         try:
             identity, _created = self._store.get_or_create_identity_for_login(pool.pool_id, login, candidate)

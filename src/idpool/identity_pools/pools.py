@@ -97,8 +97,6 @@ class PoolService:
             _check_tags(config.tags)
 
         def apply(pool: IdentityPool) -> IdentityPool:
-            if pool.account_id != account_id:
-                raise not_found(pool_id)
             developer = pool.developer_provider_name
             if developer and config.developer_provider_name not in (None, developer):
                 raise errors.InvalidParameter(
@@ -109,7 +107,7 @@ class PoolService:
             tags = pool.tags if config.tags is None else dict(config.tags)
             return dataclasses.replace(pool, **fields, tags=tags)
 
-        return self._update(pool_id, apply)
+        return self._update(pool_id, self._owned(account_id, apply))
 
     def delete(self, account_id: str, pool_id: str) -> None:
         self.get(account_id, pool_id)
