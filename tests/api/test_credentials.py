@@ -13,6 +13,7 @@ from botocore import UNSIGNED
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
+from tests.api.test_developer_identities import claims_of
 from tests.api.test_iam import allow, name, trust_for
 from tests.api.test_pools import new_pool
 from tests.conftest import client
@@ -246,3 +247,29 @@ def test_revoking_sessions_by_token_issue_time(live: Any, cognito: Any, public_c
     with pytest.raises(ClientError) as exc:
         as_user.describe_identity_pool(IdentityPoolId=setup["pool_id"])
     assert "explicit deny" in exc.value.response["Error"]["Message"]
+
+
+def test_get_caller_identity_for_root_and_under_an_explicit_deny(live: Any, setup: Any) -> None:
+    root = client(live, "sts").get_caller_identity()
+    assert root == {**root, "Account": "123456789012", "Arn": "arn:aws:iam::123456789012:root",
+                    "UserId": "123456789012"}
+    iam = setup["iam"]
+    user = name("denied")
+    iam.create_user(UserName=user)
+    iam.put_user_policy(UserName=user, PolicyName="nothing", PolicyDocument=json.dumps({
+        "Version": "2012-10-17", "Statement": [{"Effect": "Deny", "Action": "*", "Resource": "*"}]}))
+    key = iam.create_access_key(UserName=user)["AccessKey"]
+    me = client(live, "sts", key=key["AccessKeyId"], secret=key["SecretAccessKey"]).get_caller_identity()
+    assert me["Arn"] == f"arn:aws:iam::123456789012:user/{user}"  # A06: always allowed
+
+
+def test_expired_web_identity_token(live: Any, cognito: Any, setup: Any) -> None:
+    issued = cognito.get_open_id_token_for_developer_identity(IdentityPoolId=setup["pool_id"], Logins={DEV: "ex"})
+    past = int((dt.datetime.now(dt.UTC) - dt.timedelta(hours=1)).timestamp())
+    claims = {**claims_of(issued["Token"])[1], "iat": past - 900, "exp": past}
+    expired = live.services.keys.sign(claims)  # validly signed by our key, but an hour old
+    sts = boto3.client("sts", endpoint_url=live.url, region_name="us-east-1", config=Config(signature_version=UNSIGNED))
+    with pytest.raises(ClientError) as exc:
+        sts.assume_role_with_web_identity(RoleArn=setup["roles"]["authenticated"], RoleSessionName="late",
+                                          WebIdentityToken=expired)
+    assert exc.value.response["Error"]["Code"] == "ExpiredTokenException"

@@ -144,3 +144,10 @@ def test_clock_skew_is_configurable(live: Any, monkeypatch: pytest.MonkeyPatch) 
     now = dt.datetime.now(dt.UTC)
     stale = signed(live, "ListIdentityPools", b'{"MaxResults": 5}', when=now - dt.timedelta(minutes=2))
     assert stale.json()["__type"] == "InvalidSignatureException"
+
+
+def test_wrong_content_type_is_an_aws_error(live: Any) -> None:
+    response = httpx.post(live.url + "/", content=b"{}", headers={"X-Amz-Target": TARGET + "GetId",
+                                                                 "Content-Type": "text/plain"})
+    status, code, _ = error_of(response)
+    assert status == 400 and code == "UnknownOperationException"
