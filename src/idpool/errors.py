@@ -17,6 +17,11 @@ class IdpoolError(Exception):
         self.message = message
         self.detail = detail
 
+    @property
+    def wire_message(self) -> str:
+        """What the client reads: AWS's wording, unless the error says more (below)."""
+        return self.message
+
 
 # --- Cognito Identity -------------------------------------------------------
 class InvalidParameter(IdpoolError):
@@ -78,7 +83,12 @@ class DeleteConflict(IdpoolError):
 
 
 class MalformedPolicyDocument(IdpoolError):
-    pass
+    @property
+    def wire_message(self) -> str:
+        """IAM's terse wording plus what exactly is wrong and where: a policy author needs it."""
+        if self.detail and self.detail != self.message:
+            return f"{self.message} ({self.detail})"
+        return self.message
 
 
 class InvalidInput(IdpoolError):

@@ -142,3 +142,14 @@ def test_secrets_are_not_stored_in_clear(iam: Any, live: Any) -> None:
     data = live.services.settings.data_dir
     blob = b"".join(p.read_bytes() for p in data.iterdir() if p.is_file())
     assert secret.encode() not in blob
+
+
+def test_malformed_policy_message_names_the_statement(iam: Any) -> None:
+    role_name = name("Once")
+    iam.create_role(RoleName=role_name,
+                    AssumeRolePolicyDocument=trust_for("us-east-1:11111111-2222-3333-4444-555555555555"))
+    with pytest.raises(ClientError) as exc:
+        iam.put_role_policy(RoleName=role_name, PolicyName="bad", PolicyDocument=json.dumps(
+            {"Version": "2012-10-17", "Statement": [{"Action": "s3:*", "Resource": "*"}]}))
+    message = exc.value.response["Error"]["Message"]
+    assert message.startswith("Missing required field Effect") and "Statement[0]" in message, message

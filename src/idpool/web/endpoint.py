@@ -197,10 +197,7 @@ class AwsEndpoint:
             if mapped is not None:
                 if exc.detail:
                     errlog.info(json.dumps({"requestId": request_id, "error": mapped, "detail": exc.detail}))
-                message = exc.message
-                if isinstance(exc, errors.MalformedPolicyDocument) and exc.detail:
-                    message = f"{message} {exc.detail}"  # name what is wrong, where AWS is terse
-                return protocol.serialize_error(mapped, message, request_id)
+                return protocol.serialize_error(mapped, exc.wire_message, request_id)
         errlog.error(json.dumps({
             "requestId": request_id, "event": "internal-error", "operation": routed.operation.name,
             "exception": type(exc).__name__, "traceback": traceback.format_exc(),
