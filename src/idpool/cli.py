@@ -154,16 +154,14 @@ def _run_uvicorn(settings: Settings, sock: socket.socket) -> None:
 
     class Server(uvicorn.Server):
         """SIGTERM/SIGINT: stop accepting, drain in-flight requests, then exit 0
-        (uvicorn would re-raise the signal and die by it)."""
+        (uvicorn would re-raise the signal and die by it). The handlers stay until the
+        process ends, so a repeated signal during the last teardown cannot kill it."""
 
         @contextlib.contextmanager
         def capture_signals(self) -> Iterator[None]:
-            previous = {sig: signal.signal(sig, self.handle_exit) for sig in (signal.SIGINT, signal.SIGTERM)}
-            try:
-                yield
-            finally:
-                for sig, handler in previous.items():
-                    signal.signal(sig, handler)
+            for sig in (signal.SIGINT, signal.SIGTERM):
+                signal.signal(sig, self.handle_exit)
+            yield
 
     common: dict[str, Any] = dict(
         log_level="warning", access_log=False, timeout_graceful_shutdown=30,

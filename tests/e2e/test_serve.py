@@ -122,7 +122,7 @@ def test_sigterm_drains_the_request_in_flight(serve: Any) -> None:
         reply = conn.recv(65536).decode()
     assert reply.startswith("HTTP/1.1 400")  # GetId without IdentityPoolId: answered, not dropped
     assert "ValidationException" in reply or "IdentityPoolId" in reply
-    assert served.stop() == 0
+    assert served.proc.wait(timeout=30) == 0  # exits cleanly after the one SIGTERM
 
 
 def test_given_root_credentials_and_port_zero(serve: Any) -> None:
