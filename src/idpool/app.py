@@ -13,19 +13,21 @@ from dataclasses import dataclass
 from typing import Any, Mapping
 
 from idpool import errors, storage
-from idpool.access import Authorizer, CredentialChain, RootCredentials, ensure_root_credentials
-from idpool.iam.authorizer import PolicyAuthorizer
-from idpool.iam.credentials import TemporaryCredentials as TemporaryCredentialSource
-from idpool.iam.credentials import UserAccessKeys
-from idpool.iam.service import IamService
-from idpool.identity_pools.credentials import EnhancedFlow, IdentityCredentials
-from idpool.arns import pool_arn
+from idpool.api.cognito_identity import CognitoIdentityApi
+from idpool.api.iam import IamApi
+from idpool.api.sts import StsApi
+from idpool.auth import Authenticator, Authorizer, CredentialChain, PolicyAuthorizer, RootCredentials
+from idpool.auth import ensure_root_credentials
+from idpool.auth.credentials import TemporaryCredentials, UserAccessKeys
 from idpool.clock import Clock, SystemClock
+from idpool.iam.service import IamService
+from idpool.identity_pools.credentials import EnhancedFlow
 from idpool.identity_pools.identities import IdentityService
 from idpool.identity_pools.pools import PoolService
 from idpool.identity_pools.tokens import TokenFactory, names_unlinked_developer
 from idpool.keys.rotation import KeyRingCache, ensure_signing_key
 from idpool.keys.sealing import Sealer, load_master_key
+from idpool.pipeline import Ready
 from idpool.settings import Settings
 from idpool.storage import Store
 from idpool.storage.open import open_store
@@ -65,16 +67,8 @@ class Services:
     iam: IamService
     sts: StsService
     enhanced: EnhancedFlow
+    api: Ready  # what the request pipeline serves calls with
     root_created: bool = False
-
-    def pool_arn(self, account_id: str, pool_id: str) -> str:
-        return pool_arn(self.settings.region, account_id, pool_id)
-
-    def credentials_for_identity(
-        self, identity_id: str, logins: Mapping[str, str] | None, custom_role_arn: str | None
-    ) -> IdentityCredentials:
-        """GetCredentialsForIdentity: the enhanced flow."""
-        return self.enhanced.credentials_for_identity(identity_id, logins, custom_role_arn)
 
     def close(self) -> None:
         self.store.close()
@@ -96,6 +90,20 @@ def build_services(settings: Settings, *, clock: Clock | None = None, store: Sto
     pools = PoolService(store, clock, settings.region)
     identities = IdentityService(store, clock, pools, factory)
     sts = StsService(store, clock, sealer, keys, check_subject=_subject_check(store, pools, keys, clock))
+    credentials = CredentialChain(root, UserAccessKeys(store, sealer), TemporaryCredentials(sealer, clock))
+    authorizer = PolicyAuthorizer(store, clock)
+    iam = IamService(store, clock, sealer)
+    enhanced = EnhancedFlow(identities, sts)
+    api = Ready(
+        apis={
+            "cognito-identity": CognitoIdentityApi(pools, identities, enhanced, settings.region),
+            "sts": StsApi(sts),
+            "iam": IamApi(iam),
+        },
+        authenticator=Authenticator(credentials, clock, dt.timedelta(seconds=settings.clock_skew_seconds)),
+        authorizer=authorizer,
+        region=settings.region,
+    )
     return Services(
         settings=settings,
         store=store,
@@ -104,12 +112,13 @@ def build_services(settings: Settings, *, clock: Clock | None = None, store: Sto
         keys=keys,
         pools=pools,
         identities=identities,
-        credentials=CredentialChain(root, UserAccessKeys(store, sealer), TemporaryCredentialSource(sealer, clock)),
-        authorizer=PolicyAuthorizer(store, clock),
+        credentials=credentials,
+        authorizer=authorizer,
         root=root,
-        iam=IamService(store, clock, sealer),
+        iam=iam,
         sts=sts,
-        enhanced=EnhancedFlow(identities, sts),
+        enhanced=enhanced,
+        api=api,
         root_created=created,
     )
 

@@ -1,7 +1,7 @@
 """Domain errors, named in the vocabulary of the AWS service they belong to.
 
-The domain raises these; each API adapter translates them to its service's wire
-error shape through one table (``idpool.api.*.errors``). Nothing here knows about
+The domain raises these; each service's error table (``ERRORS`` in
+``idpool.api.<service>``, see ``idpool.protocols.wire_errors``) names them on its wire. Nothing here knows about
 HTTP. Messages are written for the person reading them: where AWS is terse on the
 wire we keep its wording, and say more in ``detail`` (logged, shown in the console).
 """
@@ -64,9 +64,25 @@ class ExternalService(IdpoolError):
     pass
 
 
-# --- authorization (every service) ------------------------------------------
+# --- every service: authorization and the request pipeline ------------------
 class AccessDenied(IdpoolError):
     """The caller is known but no policy allows the action (or one denies it)."""
+
+
+class RequestTooLarge(IdpoolError):
+    """The request body is larger than the server accepts (IDPOOL_MAX_BODY_BYTES)."""
+
+
+class RequestTimeout(IdpoolError):
+    """The client did not send the request body in time."""
+
+
+class UnsupportedOperation(IdpoolError):
+    """An operation the service's model has but idpool does not implement."""
+
+
+class InternalFailure(IdpoolError):
+    """Anything unexpected: logged with its traceback, answered with a request id only."""
 
 
 # --- IAM ---------------------------------------------------------------------
@@ -121,7 +137,7 @@ class StsValidationError(IdpoolError):
 
 
 class ServiceUnavailable(IdpoolError):
-    """The store cannot be reached: retryable, the client should back off and retry."""
+    """The store cannot be reached, or the node is still starting: retryable."""
 
 
 class ExpiredCredentials(IdpoolError):

@@ -50,7 +50,7 @@ def test_health_is_503_until_started_then_200(tmp_path: Path) -> None:
         assert starting.status_code == 503 and starting.json()["status"] == "starting"
         api = http.post("/", content=b"{}", headers={"X-Amz-Target": "AWSCognitoIdentityService.GetId",
                                                      "Content-Type": "application/x-amz-json-1.1"})
-        assert api.status_code == 503 and api.json()["__type"] == "ServiceUnavailable"
+        assert api.status_code == 503 and api.json()["__type"] == "ServiceUnavailableException"
         release.set()
         deadline = time.monotonic() + 10
         while http.get("/health").status_code != 200:

@@ -60,3 +60,66 @@ def test_explicit_deny_wins_and_changes_apply_on_the_next_request(live: Any, cog
         backend.describe_identity_pool(IdentityPoolId=pool_id)
     assert "explicit deny" in exc.value.response["Error"]["Message"]
     assert backend.list_identity_pools(MaxResults=1)["IdentityPools"] is not None
+
+
+def pool_arn(pool_id: str) -> str:
+    return f"arn:aws:cognito-identity:us-east-1:123456789012:identitypool/{pool_id}"
+
+
+def as_user(live: Any, service: str, key: dict[str, str]) -> Any:
+    return client(live, service, key=key["AccessKeyId"], secret=key["SecretAccessKey"])
+
+
+def test_delete_identities_is_authorized_on_each_identitys_pool(live: Any, cognito: Any) -> None:
+    mine, theirs = new_pool(cognito)["IdentityPoolId"], new_pool(cognito)["IdentityPoolId"]
+    ids = {pool: cognito.get_open_id_token_for_developer_identity(
+        IdentityPoolId=pool, Logins={"login.example.app": f"u-{uuid.uuid4().hex}"})["IdentityId"] for pool in (mine, theirs)}
+    _, _, key = backend_user(live, allow(["cognito-identity:DeleteIdentities"], pool_arn(mine)))
+    backend = as_user(live, "cognito-identity", key)
+
+    out = backend.delete_identities(IdentityIdsToDelete=[ids[mine], ids[theirs]])
+    assert out["UnprocessedIdentityIds"] == [{"IdentityId": ids[theirs], "ErrorCode": "AccessDenied"}]
+    with pytest.raises(ClientError):
+        cognito.describe_identity(IdentityId=ids[mine])
+    assert cognito.describe_identity(IdentityId=ids[theirs])["IdentityId"] == ids[theirs]
+
+    with pytest.raises(ClientError) as exc:  # nothing it may delete: the whole call is denied
+        backend.delete_identities(IdentityIdsToDelete=[ids[theirs]])
+    assert exc.value.response["Error"]["Code"] == "AccessDeniedException"
+    assert f"cognito-identity:DeleteIdentities on resource: {pool_arn(theirs)}" in exc.value.response["Error"]["Message"]
+    assert cognito.describe_identity(IdentityId=ids[theirs])["IdentityId"] == ids[theirs]
+
+
+def test_set_identity_pool_roles_needs_pass_role_on_every_role(live: Any, cognito: Any) -> None:
+    pool_id = new_pool(cognito)["IdentityPoolId"]
+    allowed = "arn:aws:iam::123456789012:role/Passable"
+    other = "arn:aws:iam::123456789012:role/Secret"
+    _, _, key = backend_user(live, json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": "cognito-identity:SetIdentityPoolRoles", "Resource": pool_arn(pool_id)},
+        {"Effect": "Allow", "Action": "iam:PassRole", "Resource": allowed},
+    ]}))
+    backend = as_user(live, "cognito-identity", key)
+    backend.set_identity_pool_roles(IdentityPoolId=pool_id, Roles={"authenticated": allowed})
+    assert cognito.get_identity_pool_roles(IdentityPoolId=pool_id)["Roles"] == {"authenticated": allowed}
+
+    for roles, mappings in (
+        ({"authenticated": allowed, "unauthenticated": other}, {}),
+        ({"authenticated": allowed}, {"login.example.app": {"Type": "Rules", "AmbiguousRoleResolution": "Deny",
+            "RulesConfiguration": {"Rules": [{"Claim": "sub", "MatchType": "Equals", "Value": "x", "RoleARN": other}]}}}),
+    ):
+        with pytest.raises(ClientError) as exc:
+            backend.set_identity_pool_roles(IdentityPoolId=pool_id, Roles=roles, RoleMappings=mappings)
+        assert exc.value.response["Error"]["Code"] == "AccessDeniedException"
+        assert f"is not authorized to perform: iam:PassRole on resource: {other}" in exc.value.response["Error"]["Message"]
+    assert cognito.get_identity_pool_roles(IdentityPoolId=pool_id)["Roles"] == {"authenticated": allowed}
+
+
+def test_iam_and_sts_answer_access_denied_with_403(live: Any) -> None:
+    _, _, key = backend_user(live, allow(["cognito-identity:DescribeIdentityPool"]))
+    for call in (lambda: as_user(live, "iam", key).list_roles(),
+                 lambda: as_user(live, "sts", key).assume_role(RoleArn="arn:aws:iam::123456789012:role/Nope",
+                                                                RoleSessionName="session")):
+        with pytest.raises(ClientError) as exc:
+            call()
+        assert exc.value.response["Error"]["Code"] == "AccessDenied"
+        assert exc.value.response["ResponseMetadata"]["HTTPStatusCode"] == 403

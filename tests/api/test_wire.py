@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -13,7 +14,9 @@ from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 from botocore.exceptions import ClientError
 
-from tests.conftest import ROOT_KEY, ROOT_SECRET, client
+from tests.conftest import ROOT_KEY, ROOT_SECRET, LiveServer, client, make_settings
+
+from idpool.app import build_services
 
 TARGET = "AWSCognitoIdentityService."
 JSON = "application/x-amz-json-1.1"
@@ -136,14 +139,16 @@ def test_no_stack_trace_ever(live: Any) -> None:
         json.loads(response.text)
 
 
-def test_clock_skew_is_configurable(live: Any, monkeypatch: pytest.MonkeyPatch) -> None:
-    import dataclasses
-
-    services = live.services
-    monkeypatch.setattr(services, "settings", dataclasses.replace(services.settings, clock_skew_seconds=60))
-    now = dt.datetime.now(dt.UTC)
-    stale = signed(live, "ListIdentityPools", b'{"MaxResults": 5}', when=now - dt.timedelta(minutes=2))
-    assert stale.json()["__type"] == "InvalidSignatureException"
+def test_clock_skew_is_configurable(tmp_path: Path) -> None:
+    server = LiveServer(lambda port: build_services(make_settings(tmp_path, port=port, clock_skew_seconds=60))).start()
+    try:
+        now = dt.datetime.now(dt.UTC)
+        fresh = signed(server, "ListIdentityPools", b'{"MaxResults": 5}', when=now - dt.timedelta(seconds=30))
+        assert fresh.status_code == 200
+        stale = signed(server, "ListIdentityPools", b'{"MaxResults": 5}', when=now - dt.timedelta(minutes=2))
+        assert stale.json()["__type"] == "InvalidSignatureException"
+    finally:
+        server.stop()
 
 
 def test_wrong_content_type_is_an_aws_error(live: Any) -> None:

@@ -10,7 +10,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from wire_helpers import json_protocol, query_protocol
+from wire_helpers import json_protocol, query_protocol, wire_error
+
+from idpool.protocols.wire_errors import WireError
 
 from idpool.protocols import ProtocolError, route, service_model
 from idpool.protocols.aws_query import parse_form
@@ -27,7 +29,7 @@ FUZZ = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCh
 def json_code(body: bytes, operation: Any = GET_ID) -> str:
     with pytest.raises(ProtocolError) as caught:
         json_protocol().parse(operation, body)
-    assert caught.value.status == 400
+    assert wire_error("cognito-identity", caught.value.code).status == 400
     return caught.value.code
 
 
@@ -114,7 +116,7 @@ def form_code(body: bytes, query: str = "") -> str:
         params = parse_form(body, query)
         iam = query_protocol("iam")
         iam.parse(iam.operation_for(params), params)
-    assert caught.value.status == 400
+    assert wire_error("iam", caught.value.code).status == 400
     return caught.value.code
 
 
@@ -191,7 +193,7 @@ def test_xml_hostile_strings_never_break_the_document(text: str) -> None:
     values = [node.text or "" for node in root.iter() if node.tag.endswith("}Value")]
     legal = "".join(c if c in "\t\n\r" or " " <= c <= "\ud7ff" or "\ue000" <= c <= "\ufffd" else "\ufffd" for c in text)
     assert values == [legal]
-    error = iam.serialize_error("InvalidInput", text, "rid")
+    error = iam.serialize_error(WireError("InvalidInput", 400), text, "rid")
     assert ElementTree.fromstring(error.body).find(".//{*}Message").text == legal  # type: ignore[union-attr]
 
 
@@ -199,6 +201,6 @@ def test_xml_hostile_strings_never_break_the_document(text: str) -> None:
 def test_json_hostile_strings_stay_valid_json(text: str) -> None:
     import json
 
-    wire = json_protocol().serialize_error("InvalidParameterException", text, "rid\r\nInjected: yes")
+    wire = json_protocol().serialize_error(WireError("InvalidParameterException", 400), text, "rid\r\nInjected: yes")
     assert json.loads(wire.body.decode("utf-8"))["__type"] == "InvalidParameterException"
     assert all("\r" not in value and "\n" not in value for _, value in wire.headers)

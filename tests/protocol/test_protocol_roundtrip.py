@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 from idpool.protocols import protocol_for, route, service_model
 from idpool.protocols.query_xml import POLICY_DOCUMENT_SHAPE
 from shape_strategies import Protocol, top_level
-from wire_helpers import OPERATIONS_IN_SCOPE, botocore_parse, botocore_request
+from wire_helpers import OPERATIONS_IN_SCOPE, botocore_parse, botocore_request, modelled_error
 
 CASES = [(service, name) for service, names in OPERATIONS_IN_SCOPE.items() for name in names]
 SETTINGS = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -72,7 +72,7 @@ def test_every_modelled_error_reads_back_in_botocore(service: str, name: str) ->
     for shape in operation.error_shapes:
         error = shape.metadata.get("error") or {}
         code = error.get("code", shape.name)
-        wire = protocol.serialize_error(code, message, "req-2")
+        wire = protocol.serialize_error(modelled_error(service, code), message, "req-2")
         parsed = botocore_parse(service, operation, wire)
         assert parsed["Error"]["Code"] == code
         assert parsed["Error"]["Message"] == message

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from idpool.protocols import ProtocolError, protocol_for, route, service_model, unsigned_operations
-from wire_helpers import botocore_parse
+from wire_helpers import botocore_parse, wire_error
 
 JSON_TYPE = {"content-type": "application/x-amz-json-1.1"}
 FORM_TYPE = {"content-type": "application/x-www-form-urlencoded; charset=utf-8"}
@@ -46,7 +46,8 @@ def test_json_content_types_hand_written_clients_send(content_type: str) -> None
 )
 def test_bad_json_requests_are_unknown_operations(method: str, headers: dict[str, str]) -> None:
     error = routing_error(method, headers, BODY)
-    assert (error.code, error.status, error.service) == ("UnknownOperationException", 400, "cognito-identity")
+    assert (error.code, error.service) == ("UnknownOperationException", "cognito-identity")
+    assert wire_error(error.service, error.code).status == 400
 
 
 @pytest.mark.parametrize(
@@ -72,7 +73,8 @@ def test_credential_scope_picks_the_service_when_version_is_absent() -> None:
 
 def test_unknown_action_and_unknown_version() -> None:
     error = routing_error("POST", FORM_TYPE, b"Action=AssumeRoot2&Version=2011-06-15")
-    assert (error.code, error.status, error.service) == ("InvalidAction", 400, "sts")
+    assert (error.code, error.service) == ("InvalidAction", "sts")
+    assert wire_error(error.service, error.code).status == 400
     assert error.message == "Could not find operation AssumeRoot2 for version 2011-06-15"
     signed = {"authorization": "AWS4-HMAC-SHA256 Credential=AKID/20240101/us-east-1/sts/aws4_request, SignedHeaders=host"}
     error = routing_error("POST", {**FORM_TYPE, **signed}, b"Action=GetCallerIdentity&Version=2099-01-01")
@@ -81,12 +83,14 @@ def test_unknown_action_and_unknown_version() -> None:
 
 def test_missing_action() -> None:
     error = routing_error("POST", FORM_TYPE, b"Version=2010-05-08")
-    assert (error.code, error.status, error.service) == ("MissingAction", 400, "iam")
+    assert (error.code, error.service) == ("MissingAction", "iam")
+    assert wire_error(error.service, error.code).status == 400
 
 
 def test_a_body_that_is_neither_form_nor_json() -> None:
     error = routing_error("POST", {"content-type": "text/plain"}, b"Action=GetCallerIdentity&Version=2011-06-15")
-    assert (error.code, error.status) == ("InvalidQueryParameter", 400)
+    assert error.code == "InvalidQueryParameter"
+    assert wire_error(error.service or "sts", error.code).status == 400
 
 
 def test_routing_errors_serialize_in_the_named_service_format() -> None:
@@ -94,7 +98,7 @@ def test_routing_errors_serialize_in_the_named_service_format() -> None:
         error = routing_error("POST", headers, body)
         assert error.service is not None
         protocol = protocol_for(error.service)
-        wire = protocol.serialize_error(error.code, error.message, "rid", error.status)
+        wire = protocol.serialize_error(wire_error(error.service, error.code), error.message, "rid")
         operation = service_model(error.service).operation_model(service_model(error.service).operation_names[0])
         parsed = botocore_parse(error.service, operation, wire)
         assert (parsed["Error"]["Code"], parsed["Error"]["Message"]) == (error.code, error.message)

@@ -10,6 +10,7 @@ import pytest
 
 from idpool.protocols import JsonProtocol, ProtocolError, QueryProtocol, protocol_for, service_model, validate
 from idpool.protocols.aws_query import parse_form
+from wire_helpers import wire_error
 
 POOL = "us-east-1:0b2c5a0e-7c44-4b43-9a4e-2f1d7e0c9a11"
 ROLE = "arn:aws:iam::000000000000:role/authenticated"
@@ -39,7 +40,8 @@ def query_error(service: str, form: str) -> ProtocolError:
 
 def test_missing_required_member() -> None:
     error = cognito_error("GetId", {})
-    assert (error.code, error.status) == ("ValidationException", 400)
+    assert error.code == "ValidationException"
+    assert wire_error("cognito-identity", error.code).status == 400
     assert error.message == (
         "1 validation error detected: Value null at 'identityPoolId' failed to satisfy constraint: "
         "Member must not be null"
@@ -184,7 +186,8 @@ def test_sts_uses_validation_error_and_hides_the_web_identity_token() -> None:
         "sts",
         "Action=AssumeRoleWithWebIdentity&Version=2011-06-15&RoleArn=" + ROLE + "&RoleSessionName=a:b&WebIdentityToken=abc",
     )
-    assert (error.code, error.status) == ("ValidationError", 400)
+    assert error.code == "ValidationError"
+    assert wire_error("sts", error.code).status == 400
     assert error.message == (
         "2 validation errors detected: Value 'a:b' at 'roleSessionName' failed to satisfy constraint: "
         "Member must satisfy regular expression pattern: [\\w+=,.@-]*; "
@@ -212,7 +215,8 @@ def test_iam_policy_document_characters() -> None:
 
 def test_json_type_mismatch_is_a_serialization_exception() -> None:
     error = cognito_error("CreateIdentityPool", {"IdentityPoolName": "pool", "AllowUnauthenticatedIdentities": "yes"})
-    assert (error.code, error.status) == ("SerializationException", 400)
+    assert error.code == "SerializationException"
+    assert wire_error("cognito-identity", error.code).status == 400
     assert error.message == "STRING_VALUE can not be converted to a Boolean"
     assert cognito_error("GetId", {"IdentityPoolId": ["x"]}).message == "Start of list found where not expected."
     assert cognito_error("GetId", {"IdentityPoolId": 7}).code == "SerializationException"

@@ -11,17 +11,15 @@ from botocore.model import OperationModel
 from botocore.parsers import create_parser
 from botocore.serialize import create_serializer
 
+from idpool.api import iam as iam_api
+from idpool.pipeline import ERROR_TABLES
 from idpool.protocols import JsonProtocol, ProtocolError, QueryProtocol, WireResponse, protocol_for, route, service_model
+from idpool.protocols.wire_errors import WireError as WireFacts
 
 OPERATIONS_IN_SCOPE = {
     "cognito-identity": sorted(service_model("cognito-identity").operation_names),
     "sts": sorted(service_model("sts").operation_names),
-    "iam": sorted(
-        "CreateRole GetRole ListRoles UpdateRole UpdateAssumeRolePolicy DeleteRole TagRole UntagRole "
-        "ListRoleTags PutRolePolicy GetRolePolicy ListRolePolicies DeleteRolePolicy CreateUser GetUser "
-        "ListUsers DeleteUser PutUserPolicy GetUserPolicy ListUserPolicies DeleteUserPolicy CreateAccessKey "
-        "ListAccessKeys UpdateAccessKey DeleteAccessKey".split()
-    ),
+    "iam": sorted(iam_api.HANDLERS),  # the subset idpool serves
 }
 
 
@@ -89,14 +87,32 @@ def _answer(method: str, headers: dict[str, str], body: bytes, query: str, handl
     try:
         routed = route(method, headers, body, query)
     except ProtocolError as error:
-        return protocol_for(error.service or "sts").serialize_error(error.code, error.message, "loopback-request", error.status)
+        service = error.service or "sts"
+        return protocol_for(service).serialize_error(wire_error(service, error.code), error.message, "loopback-request")
     try:
         result = handler(routed.operation.name, routed.parse())
         return routed.protocol.serialize_result(routed.operation, result, "loopback-request")
     except ProtocolError as error:
-        return routed.protocol.serialize_error(error.code, error.message, "loopback-request", error.status)
+        return routed.protocol.serialize_error(wire_error(routed.service, error.code), error.message, "loopback-request")
     except WireError as error:
-        return routed.protocol.serialize_error(error.code, error.message, "loopback-request")
+        return routed.protocol.serialize_error(wire_error(routed.service, error.code), error.message, "loopback-request")
+
+
+def wire_error(service: str, code: str) -> WireFacts:
+    """The wire facts of ``code``: the service's error table, else the model's error shape."""
+    try:
+        return ERROR_TABLES[service].for_code(code)
+    except KeyError:
+        return modelled_error(service, code)
+
+
+def modelled_error(service: str, code: str) -> WireFacts:
+    for shape in service_model(service).error_shapes:
+        error = shape.metadata.get("error") or {}
+        if error.get("code", shape.name) == code:
+            fault = bool(getattr(shape, "_shape_model", {}).get("fault", False))
+            return WireFacts(code, error.get("httpStatusCode") or (500 if fault else 400), not fault)
+    raise KeyError(code)
 
 
 def json_protocol() -> JsonProtocol:

@@ -11,7 +11,8 @@ import pytest
 from sigv4_oracle import TEMP_AKID, TEMP_SECRET, TOKEN, presign, rejection, replace_header, sign, with_
 
 import idpool.sigv4
-from idpool.sigv4 import AuthFailure, SigningSecret, SigV4Error, wire_code
+from idpool.pipeline import ERROR_TABLES
+from idpool.sigv4 import AuthFailure, SigningSecret, SigV4Error
 
 INCOMPLETE = (("IncompleteSignatureException", 400), ("IncompleteSignature", 400))
 EXPECTED = {
@@ -29,7 +30,12 @@ EXPECTED = {
 
 @pytest.mark.parametrize("kind", list(AuthFailure))
 def test_every_kind_has_a_code_for_both_protocols(kind: AuthFailure) -> None:
-    assert (wire_code(kind, "json"), wire_code(kind, "query")) == EXPECTED[kind]
+    failure = SigV4Error(kind, "m")
+    named = {service: ERROR_TABLES[service].for_exception(failure) for service in ("cognito-identity", "sts", "iam")}
+    json_wire, query_wire = EXPECTED[kind]
+    assert named["sts"] == named["iam"]
+    assert (named["cognito-identity"].code, named["cognito-identity"].status) == json_wire  # type: ignore[union-attr]
+    assert (named["sts"].code, named["sts"].status) == query_wire  # type: ignore[union-attr]
 
 
 def test_expired_token_is_the_callers_to_raise() -> None:

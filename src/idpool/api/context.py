@@ -1,4 +1,8 @@
-"""What every API handler receives."""
+"""What every API handler receives: the call (who, from where, request id) and its params.
+
+Handlers are methods of a service's API object, which holds the narrow ports it needs
+(the domain services it calls); no handler sees the store, the sealer or the settings.
+"""
 
 from __future__ import annotations
 
@@ -8,16 +12,16 @@ from typing import TYPE_CHECKING, Any, Callable, Mapping
 from idpool import errors
 
 if TYPE_CHECKING:
-    from idpool.access import Principal
-    from idpool.app import Services
+    from idpool.auth import Authorizer, Principal
+    from idpool.protocols.wire_errors import ErrorTable
 
 
 @dataclass(frozen=True)
-class CallContext:
+class Call:
     request_id: str
     principal: "Principal | None"  # None: an unsigned call to a public operation
-    services: "Services"
     source_ip: str | None = None
+    authorizer: "Authorizer | None" = None
 
     @property
     def account_id(self) -> str:
@@ -25,6 +29,35 @@ class CallContext:
             raise errors.NotAuthorized("This operation needs a signed request.")
         return self.principal.account_id
 
+    def authorize(self, action: str, resource: str) -> None:
+        """Authorize a further action of this call as its caller (e.g. ``iam:PassRole``)."""
+        if self.principal is None or self.authorizer is None:
+            raise errors.NotAuthorized("This operation needs a signed request.")
+        self.authorizer.authorize(self.principal, action, resource, self.condition_context())
 
-Handler = Callable[[CallContext, Mapping[str, Any]], Mapping[str, Any]]
-ResourceOf = Callable[[CallContext, Mapping[str, Any]], str]
+    def condition_context(self) -> dict[str, Any]:
+        """Request condition keys the pipeline knows (IAM User Guide, global condition keys)."""
+        return {"aws:SourceIp": self.source_ip} if self.source_ip else {}
+
+
+Handler = Callable[[Call, Mapping[str, Any]], Mapping[str, Any]]
+# The resource a signed operation is authorized on; None: the handler authorizes per item.
+ResourceOf = Callable[[Call, Mapping[str, Any]], "str | None"]
+
+
+class ServiceApi:
+    """A service's operations as the pipeline sees them: a handler per implemented
+    operation, the resource each signed one is authorized on, and the error table."""
+
+    service: str
+    errors: "ErrorTable"
+    # Operation name -> handler method name.
+    operations: Mapping[str, str] = {}
+
+    def handler(self, operation: str) -> Handler | None:
+        name = self.operations.get(operation)
+        return getattr(self, name) if name else None
+
+    def resource(self, operation: str, call: Call, p: Mapping[str, Any]) -> str | None:
+        """The resource ARN ``operation`` is authorized on; None: the handler authorizes per item."""
+        raise NotImplementedError

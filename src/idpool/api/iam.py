@@ -9,22 +9,36 @@ from __future__ import annotations
 from typing import Any, Mapping
 
 from idpool import errors
-from idpool.api.context import CallContext, Handler, ResourceOf
+from idpool.api.context import Call, ServiceApi
+from idpool.api.query_errors import QUERY_AUTH_ERRORS, QUERY_CODEC_CODES
+from idpool.arns import role_arn, user_arn
+from idpool.iam.service import IamService
 from idpool.model import AccessKey, Role, User
+from idpool.paging import page_of
+from idpool.protocols.wire_errors import ErrorTable, WireError
 
-SERVICE = "iam"
-ERRORS: dict[type[errors.IdpoolError], str] = {
-    errors.NoSuchEntity: "NoSuchEntity",
-    errors.EntityAlreadyExists: "EntityAlreadyExists",
-    errors.DeleteConflict: "DeleteConflict",
-    errors.MalformedPolicyDocument: "MalformedPolicyDocument",
-    errors.InvalidInput: "InvalidInput",
-    errors.IamLimitExceeded: "LimitExceeded",
-    errors.AccessDenied: "AccessDenied",
-    errors.ExpiredCredentials: "ExpiredToken",
-    errors.ServiceUnavailable: "ServiceFailure",
-}
-INTERNAL_ERROR = "ServiceFailure"
+# Every failure as IAM names it on the Query wire: modelled errors with the model's status
+# (botocore iam 2010-05-08); AccessDenied 403; authentication as STS (query_errors).
+ERRORS = ErrorTable(
+    "iam",
+    {
+        errors.NoSuchEntity: WireError("NoSuchEntity", 404),
+        errors.EntityAlreadyExists: WireError("EntityAlreadyExists", 409),
+        errors.DeleteConflict: WireError("DeleteConflict", 409),
+        errors.MalformedPolicyDocument: WireError("MalformedPolicyDocument", 400),
+        errors.InvalidInput: WireError("InvalidInput", 400),
+        errors.IamLimitExceeded: WireError("LimitExceeded", 409),
+        errors.AccessDenied: WireError("AccessDenied", 403),
+        errors.ExpiredCredentials: WireError("ExpiredToken", 403),
+        errors.RequestTooLarge: WireError("RequestEntityTooLarge", 413),
+        errors.RequestTimeout: WireError("RequestTimeout", 408),
+        errors.UnsupportedOperation: WireError("InvalidAction", 400),
+        errors.ServiceUnavailable: WireError("ServiceUnavailable", 503, sender_fault=False),
+        errors.InternalFailure: WireError("ServiceFailure", 500, sender_fault=False),
+        **QUERY_AUTH_ERRORS,
+    },
+    codec_codes=QUERY_CODEC_CODES,
+)
 DEFAULT_MAX_ITEMS = 100
 
 
@@ -70,193 +84,173 @@ def _page(items: list[Any], marker: str | None, key: str) -> dict[str, Any]:
 
 
 def _names_page(names: list[str], p: Mapping[str, Any], key: str) -> dict[str, Any]:
-    names = sorted(names)
-    start = 0
-    if p.get("Marker"):
-        start = next((i for i, n in enumerate(names) if n > p["Marker"]), len(names))
-    limit = p.get("MaxItems") or DEFAULT_MAX_ITEMS
-    page = names[start:start + limit]
-    more = start + limit < len(names)
-    return _page(page, page[-1] if more and page else None, key)
+    page, marker = page_of(sorted(names), p.get("MaxItems") or DEFAULT_MAX_ITEMS, p.get("Marker") or None)
+    return _page(page, marker, key)
 
 
-def _user_name(ctx: CallContext, p: Mapping[str, Any]) -> str:
-    """UserName defaults to the calling IAM user (IAM API Reference, CreateAccessKey etc.)."""
-    if p.get("UserName"):
-        return str(p["UserName"])
-    principal = ctx.principal
-    if principal is not None and principal.kind == "user":
-        return principal.name
-    raise errors.InvalidInput("UserName is required when the caller is not an IAM user.")
+class IamApi(ServiceApi):
+    """IAM's operations over the IAM service (its narrow port)."""
+
+    service = "iam"
+    errors = ERRORS
+
+    def __init__(self, iam: IamService) -> None:
+        self._iam = iam
+
+    def _user_name(self, call: Call, p: Mapping[str, Any]) -> str:
+        """UserName defaults to the calling IAM user (IAM API Reference, CreateAccessKey etc.)."""
+        if p.get("UserName"):
+            return str(p["UserName"])
+        principal = call.principal
+        if principal is not None and principal.kind == "user":
+            return principal.name
+        raise errors.InvalidInput("UserName is required when the caller is not an IAM user.")
+
+    def create_role(self, call: Call, p: Mapping[str, Any]) -> Mapping[str, Any]:
+        role = self._iam.create_role(
+            call.account_id, p["RoleName"], p["AssumeRolePolicyDocument"], p.get("Path") or "/", p.get("Description"),
+            p.get("MaxSessionDuration") or 3600, _tags(p))
+        return {"Role": pack_role(role)}
+
+    def get_role(self, call: Call, p: Mapping[str, Any]) -> Mapping[str, Any]:
+        return {"Role": pack_role(self._iam.get_role(call.account_id, p["RoleName"]))}
+
+    def list_roles(self, call: Call, p: Mapping[str, Any]) -> Mapping[str, Any]:
+        roles, marker = self._iam.list_roles(call.account_id, p.get("MaxItems") or DEFAULT_MAX_ITEMS,
+                                                    p.get("Marker"), p.get("PathPrefix") or "/")
+        return _page([pack_role(r) for r in roles], marker, "Roles")
+
+    def update_role(self, call: Call, p: Mapping[str, Any]) -> Mapping[str, Any]:
+        self._iam.update_role(call.account_id, p["RoleName"], p.get("Description"), p.get("MaxSessionDuration"))
+        return {}
+
+    def update_assume_role_policy(self, call: Call, p: Mapping[str, Any]) -> Mapping[str, Any]:
+        self._iam.update_trust_policy(call.account_id, p["RoleName"], p["PolicyDocument"])
+        return {}
+
+    def delete_role(self, call: Call, p: Mapping[str, Any]) -> Mapping[str, Any]:
+        self._iam.delete_role(call.account_id, p["RoleName"])
+        return {}
+
+    def tag_role(self, call: Call, p: Mapping[str, Any]) -> Mapping[str, Any]:
+        self._iam.tag_role(call.account_id, p["RoleName"], _tags(p))
+        return {}
+
+    def untag_role(self, call: Call, p: Mapping[str, Any]) -> Mapping[str, Any]:
+        self._iam.untag_role(call.account_id, p["RoleName"], p["TagKeys"])
+        return {}
+
+    def list_role_tags(self, call: Call, p: Mapping[str, Any]) -> Mapping[str, Any]:
+        role = self._iam.get_role(call.account_id, p["RoleName"])
+        return {"Tags": _pack_tags(role.tags), "IsTruncated": False}
+
+    def put_role_policy(self, call: Call, p: Mapping[str, Any]) -> Mapping[str, Any]:
+        self._iam.put_role_policy(call.account_id, p["RoleName"], p["PolicyName"], p["PolicyDocument"])
+        return {}
+
+    def get_role_policy(self, call: Call, p: Mapping[str, Any]) -> Mapping[str, Any]:
+        role = self._iam.get_role(call.account_id, p["RoleName"])
+        if p["PolicyName"] not in role.policies:
+            raise errors.NoSuchEntity(f"The role policy with name {p['PolicyName']} cannot be found.")
+        return {"RoleName": role.name, "PolicyName": p["PolicyName"], "PolicyDocument": role.policies[p["PolicyName"]]}
+
+    def list_role_policies(self, call: Call, p: Mapping[str, Any]) -> Mapping[str, Any]:
+        role = self._iam.get_role(call.account_id, p["RoleName"])
+        return _names_page(list(role.policies), p, "PolicyNames")
+
+    def delete_role_policy(self, call: Call, p: Mapping[str, Any]) -> Mapping[str, Any]:
+        self._iam.delete_role_policy(call.account_id, p["RoleName"], p["PolicyName"])
+        return {}
+
+    def create_user(self, call: Call, p: Mapping[str, Any]) -> Mapping[str, Any]:
+        user = self._iam.create_user(call.account_id, p["UserName"], p.get("Path") or "/", _tags(p))
+        return {"User": pack_user(user)}
+
+    def get_user(self, call: Call, p: Mapping[str, Any]) -> Mapping[str, Any]:
+        return {"User": pack_user(self._iam.get_user(call.account_id, self._user_name(call, p)))}
+
+    def list_users(self, call: Call, p: Mapping[str, Any]) -> Mapping[str, Any]:
+        users, marker = self._iam.list_users(call.account_id, p.get("MaxItems") or DEFAULT_MAX_ITEMS,
+                                                    p.get("Marker"), p.get("PathPrefix") or "/")
+        return _page([pack_user(u) for u in users], marker, "Users")
+
+    def delete_user(self, call: Call, p: Mapping[str, Any]) -> Mapping[str, Any]:
+        self._iam.delete_user(call.account_id, p["UserName"])
+        return {}
+
+    def put_user_policy(self, call: Call, p: Mapping[str, Any]) -> Mapping[str, Any]:
+        self._iam.put_user_policy(call.account_id, p["UserName"], p["PolicyName"], p["PolicyDocument"])
+        return {}
+
+    def get_user_policy(self, call: Call, p: Mapping[str, Any]) -> Mapping[str, Any]:
+        user = self._iam.get_user(call.account_id, p["UserName"])
+        if p["PolicyName"] not in user.policies:
+            raise errors.NoSuchEntity(f"The user policy with name {p['PolicyName']} cannot be found.")
+        return {"UserName": user.name, "PolicyName": p["PolicyName"], "PolicyDocument": user.policies[p["PolicyName"]]}
+
+    def list_user_policies(self, call: Call, p: Mapping[str, Any]) -> Mapping[str, Any]:
+        user = self._iam.get_user(call.account_id, p["UserName"])
+        return _names_page(list(user.policies), p, "PolicyNames")
+
+    def delete_user_policy(self, call: Call, p: Mapping[str, Any]) -> Mapping[str, Any]:
+        self._iam.delete_user_policy(call.account_id, p["UserName"], p["PolicyName"])
+        return {}
+
+    def create_access_key(self, call: Call, p: Mapping[str, Any]) -> Mapping[str, Any]:
+        new = self._iam.create_access_key(call.account_id, self._user_name(call, p))
+        return {"AccessKey": {**pack_key_metadata(new.key), "SecretAccessKey": new.secret_access_key}}
+
+    def list_access_keys(self, call: Call, p: Mapping[str, Any]) -> Mapping[str, Any]:
+        keys = self._iam.list_access_keys(call.account_id, self._user_name(call, p))
+        return {"AccessKeyMetadata": [pack_key_metadata(k) for k in keys], "IsTruncated": False}
+
+    def update_access_key(self, call: Call, p: Mapping[str, Any]) -> Mapping[str, Any]:
+        self._iam.set_access_key_status(call.account_id, self._user_name(call, p), p["AccessKeyId"], p["Status"])
+        return {}
+
+    def delete_access_key(self, call: Call, p: Mapping[str, Any]) -> Mapping[str, Any]:
+        self._iam.delete_access_key(call.account_id, self._user_name(call, p), p["AccessKeyId"])
+        return {}
+
+    # --- what each operation is authorized on (Service Authorization Reference: role, user) ----
+    def resource(self, operation: str, call: Call, p: Mapping[str, Any]) -> str | None:
+        if operation == "ListRoles":
+            return role_arn(call.account_id, "*")
+        if operation == "ListUsers":
+            return user_arn(call.account_id, "*")
+        if operation in ROLE_OPERATIONS:
+            return self._role_arn(call, p["RoleName"])
+        return self._user_arn(call, self._user_name(call, p))
+
+    def _role_arn(self, call: Call, name: str) -> str:
+        try:
+            return self._iam.get_role(call.account_id, name).arn
+        except errors.NoSuchEntity:
+            return role_arn(call.account_id, name)
+
+    def _user_arn(self, call: Call, name: str) -> str:
+        try:
+            return self._iam.get_user(call.account_id, name).arn
+        except errors.NoSuchEntity:
+            return user_arn(call.account_id, name)
 
 
-# --- roles -------------------------------------------------------------------------------------
-def create_role(ctx: CallContext, p: Mapping[str, Any]) -> Mapping[str, Any]:
-    role = ctx.services.iam.create_role(
-        ctx.account_id, p["RoleName"], p["AssumeRolePolicyDocument"], p.get("Path") or "/", p.get("Description"),
-        p.get("MaxSessionDuration") or 3600, _tags(p))
-    return {"Role": pack_role(role)}
-
-
-def get_role(ctx: CallContext, p: Mapping[str, Any]) -> Mapping[str, Any]:
-    return {"Role": pack_role(ctx.services.iam.get_role(ctx.account_id, p["RoleName"]))}
-
-
-def list_roles(ctx: CallContext, p: Mapping[str, Any]) -> Mapping[str, Any]:
-    roles, marker = ctx.services.iam.list_roles(ctx.account_id, p.get("MaxItems") or DEFAULT_MAX_ITEMS,
-                                                p.get("Marker"), p.get("PathPrefix") or "/")
-    return _page([pack_role(r) for r in roles], marker, "Roles")
-
-
-def update_role(ctx: CallContext, p: Mapping[str, Any]) -> Mapping[str, Any]:
-    ctx.services.iam.update_role(ctx.account_id, p["RoleName"], p.get("Description"), p.get("MaxSessionDuration"))
-    return {}
-
-
-def update_assume_role_policy(ctx: CallContext, p: Mapping[str, Any]) -> Mapping[str, Any]:
-    ctx.services.iam.update_trust_policy(ctx.account_id, p["RoleName"], p["PolicyDocument"])
-    return {}
-
-
-def delete_role(ctx: CallContext, p: Mapping[str, Any]) -> Mapping[str, Any]:
-    ctx.services.iam.delete_role(ctx.account_id, p["RoleName"])
-    return {}
-
-
-def tag_role(ctx: CallContext, p: Mapping[str, Any]) -> Mapping[str, Any]:
-    ctx.services.iam.tag_role(ctx.account_id, p["RoleName"], _tags(p))
-    return {}
-
-
-def untag_role(ctx: CallContext, p: Mapping[str, Any]) -> Mapping[str, Any]:
-    ctx.services.iam.untag_role(ctx.account_id, p["RoleName"], p["TagKeys"])
-    return {}
-
-
-def list_role_tags(ctx: CallContext, p: Mapping[str, Any]) -> Mapping[str, Any]:
-    role = ctx.services.iam.get_role(ctx.account_id, p["RoleName"])
-    return {"Tags": _pack_tags(role.tags), "IsTruncated": False}
-
-
-def put_role_policy(ctx: CallContext, p: Mapping[str, Any]) -> Mapping[str, Any]:
-    ctx.services.iam.put_role_policy(ctx.account_id, p["RoleName"], p["PolicyName"], p["PolicyDocument"])
-    return {}
-
-
-def get_role_policy(ctx: CallContext, p: Mapping[str, Any]) -> Mapping[str, Any]:
-    role = ctx.services.iam.get_role(ctx.account_id, p["RoleName"])
-    if p["PolicyName"] not in role.policies:
-        raise errors.NoSuchEntity(f"The role policy with name {p['PolicyName']} cannot be found.")
-    return {"RoleName": role.name, "PolicyName": p["PolicyName"], "PolicyDocument": role.policies[p["PolicyName"]]}
-
-
-def list_role_policies(ctx: CallContext, p: Mapping[str, Any]) -> Mapping[str, Any]:
-    role = ctx.services.iam.get_role(ctx.account_id, p["RoleName"])
-    return _names_page(list(role.policies), p, "PolicyNames")
-
-
-def delete_role_policy(ctx: CallContext, p: Mapping[str, Any]) -> Mapping[str, Any]:
-    ctx.services.iam.delete_role_policy(ctx.account_id, p["RoleName"], p["PolicyName"])
-    return {}
-
-
-# --- users ----------------------------------------------------------------------------------------
-def create_user(ctx: CallContext, p: Mapping[str, Any]) -> Mapping[str, Any]:
-    user = ctx.services.iam.create_user(ctx.account_id, p["UserName"], p.get("Path") or "/", _tags(p))
-    return {"User": pack_user(user)}
-
-
-def get_user(ctx: CallContext, p: Mapping[str, Any]) -> Mapping[str, Any]:
-    return {"User": pack_user(ctx.services.iam.get_user(ctx.account_id, _user_name(ctx, p)))}
-
-
-def list_users(ctx: CallContext, p: Mapping[str, Any]) -> Mapping[str, Any]:
-    users, marker = ctx.services.iam.list_users(ctx.account_id, p.get("MaxItems") or DEFAULT_MAX_ITEMS,
-                                                p.get("Marker"), p.get("PathPrefix") or "/")
-    return _page([pack_user(u) for u in users], marker, "Users")
-
-
-def delete_user(ctx: CallContext, p: Mapping[str, Any]) -> Mapping[str, Any]:
-    ctx.services.iam.delete_user(ctx.account_id, p["UserName"])
-    return {}
-
-
-def put_user_policy(ctx: CallContext, p: Mapping[str, Any]) -> Mapping[str, Any]:
-    ctx.services.iam.put_user_policy(ctx.account_id, p["UserName"], p["PolicyName"], p["PolicyDocument"])
-    return {}
-
-
-def get_user_policy(ctx: CallContext, p: Mapping[str, Any]) -> Mapping[str, Any]:
-    user = ctx.services.iam.get_user(ctx.account_id, p["UserName"])
-    if p["PolicyName"] not in user.policies:
-        raise errors.NoSuchEntity(f"The user policy with name {p['PolicyName']} cannot be found.")
-    return {"UserName": user.name, "PolicyName": p["PolicyName"], "PolicyDocument": user.policies[p["PolicyName"]]}
-
-
-def list_user_policies(ctx: CallContext, p: Mapping[str, Any]) -> Mapping[str, Any]:
-    user = ctx.services.iam.get_user(ctx.account_id, p["UserName"])
-    return _names_page(list(user.policies), p, "PolicyNames")
-
-
-def delete_user_policy(ctx: CallContext, p: Mapping[str, Any]) -> Mapping[str, Any]:
-    ctx.services.iam.delete_user_policy(ctx.account_id, p["UserName"], p["PolicyName"])
-    return {}
-
-
-# --- access keys ----------------------------------------------------------------------------------
-def create_access_key(ctx: CallContext, p: Mapping[str, Any]) -> Mapping[str, Any]:
-    new = ctx.services.iam.create_access_key(ctx.account_id, _user_name(ctx, p))
-    return {"AccessKey": {**pack_key_metadata(new.key), "SecretAccessKey": new.secret_access_key}}
-
-
-def list_access_keys(ctx: CallContext, p: Mapping[str, Any]) -> Mapping[str, Any]:
-    keys = ctx.services.iam.list_access_keys(ctx.account_id, _user_name(ctx, p))
-    return {"AccessKeyMetadata": [pack_key_metadata(k) for k in keys], "IsTruncated": False}
-
-
-def update_access_key(ctx: CallContext, p: Mapping[str, Any]) -> Mapping[str, Any]:
-    ctx.services.iam.set_access_key_status(ctx.account_id, _user_name(ctx, p), p["AccessKeyId"], p["Status"])
-    return {}
-
-
-def delete_access_key(ctx: CallContext, p: Mapping[str, Any]) -> Mapping[str, Any]:
-    ctx.services.iam.delete_access_key(ctx.account_id, _user_name(ctx, p), p["AccessKeyId"])
-    return {}
-
-
-HANDLERS: dict[str, Handler] = {
-    "CreateRole": create_role, "GetRole": get_role, "ListRoles": list_roles, "UpdateRole": update_role,
-    "UpdateAssumeRolePolicy": update_assume_role_policy, "DeleteRole": delete_role, "TagRole": tag_role,
-    "UntagRole": untag_role, "ListRoleTags": list_role_tags, "PutRolePolicy": put_role_policy,
-    "GetRolePolicy": get_role_policy, "ListRolePolicies": list_role_policies, "DeleteRolePolicy": delete_role_policy,
-    "CreateUser": create_user, "GetUser": get_user, "ListUsers": list_users, "DeleteUser": delete_user,
-    "PutUserPolicy": put_user_policy, "GetUserPolicy": get_user_policy, "ListUserPolicies": list_user_policies,
-    "DeleteUserPolicy": delete_user_policy, "CreateAccessKey": create_access_key, "ListAccessKeys": list_access_keys,
-    "UpdateAccessKey": update_access_key, "DeleteAccessKey": delete_access_key,
+# Operation -> handler method.
+HANDLERS: dict[str, str] = {
+    "CreateRole": "create_role", "GetRole": "get_role", "ListRoles": "list_roles", "UpdateRole": "update_role",
+    "UpdateAssumeRolePolicy": "update_assume_role_policy", "DeleteRole": "delete_role", "TagRole": "tag_role",
+    "UntagRole": "untag_role", "ListRoleTags": "list_role_tags", "PutRolePolicy": "put_role_policy",
+    "GetRolePolicy": "get_role_policy", "ListRolePolicies": "list_role_policies",
+    "DeleteRolePolicy": "delete_role_policy", "CreateUser": "create_user", "GetUser": "get_user",
+    "ListUsers": "list_users", "DeleteUser": "delete_user", "PutUserPolicy": "put_user_policy",
+    "GetUserPolicy": "get_user_policy", "ListUserPolicies": "list_user_policies",
+    "DeleteUserPolicy": "delete_user_policy", "CreateAccessKey": "create_access_key",
+    "ListAccessKeys": "list_access_keys", "UpdateAccessKey": "update_access_key",
+    "DeleteAccessKey": "delete_access_key",
 }
-
-
-# --- resources for authorization (IAM service authorization reference: role / user ARNs) ---------
-def _role_resource(ctx: CallContext, p: Mapping[str, Any]) -> str:
-    try:
-        return ctx.services.iam.get_role(ctx.account_id, p["RoleName"]).arn
-    except errors.NoSuchEntity:
-        return f"arn:aws:iam::{ctx.account_id}:role/{p['RoleName']}"
-
-
-def _user_resource(ctx: CallContext, p: Mapping[str, Any]) -> str:
-    name = _user_name(ctx, p)
-    try:
-        return ctx.services.iam.get_user(ctx.account_id, name).arn
-    except errors.NoSuchEntity:
-        return f"arn:aws:iam::{ctx.account_id}:user/{name}"
-
-
-def resource_for(operation: str) -> ResourceOf:
-    if operation == "ListRoles":
-        return lambda ctx, p: f"arn:aws:iam::{ctx.account_id}:role/*"
-    if operation == "ListUsers":
-        return lambda ctx, p: f"arn:aws:iam::{ctx.account_id}:user/*"
-    if operation == "CreateRole" or "Role" in operation:
-        return _role_resource
-    return _user_resource
+# Operations whose resource is a role (the rest act on a user).
+ROLE_OPERATIONS = frozenset({
+    "CreateRole", "GetRole", "UpdateRole", "UpdateAssumeRolePolicy", "DeleteRole", "TagRole", "UntagRole",
+    "ListRoleTags", "PutRolePolicy", "GetRolePolicy", "ListRolePolicies", "DeleteRolePolicy",
+})
+IamApi.operations = HANDLERS

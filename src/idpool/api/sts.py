@@ -5,22 +5,37 @@ from __future__ import annotations
 from typing import Any, Mapping
 
 from idpool import errors
-from idpool.api.context import CallContext, Handler, ResourceOf
-from idpool.sts.service import Issued
+from idpool.api.context import Call, ServiceApi
+from idpool.api.query_errors import QUERY_AUTH_ERRORS, QUERY_CODEC_CODES
+from idpool.protocols.wire_errors import ErrorTable, WireError
+from idpool.sts.service import Issued, StsService
 
-SERVICE = "sts"
-ERRORS: dict[type[errors.IdpoolError], str] = {
-    errors.MalformedPolicyDocument: "MalformedPolicyDocument",
-    errors.InvalidIdentityToken: "InvalidIdentityToken",
-    errors.ExpiredToken: "ExpiredTokenException",
-    errors.IDPRejectedClaim: "IDPRejectedClaim",
-    errors.PackedPolicyTooLarge: "PackedPolicyTooLarge",
-    errors.StsValidationError: "ValidationError",
-    errors.AccessDenied: "AccessDenied",
-    errors.ExpiredCredentials: "ExpiredToken",
-    errors.ServiceUnavailable: "ServiceUnavailable",
-}
-INTERNAL_ERROR = "InternalFailure"
+# Every failure as STS names it on the Query wire: modelled errors with the model's status
+# (botocore sts 2011-06-15); AccessDenied 403 for a trust or permission refusal (observed:
+# aws-amplify/aws-sdk-android#9, aws/aws-sdk-js-v3#6225); authentication failures as the
+# AWS API Reference "Common Errors" page and observed answers give them (SignatureDoesNotMatch
+# 403: hashicorp/terraform-provider-aws#35860, aws/aws-cli#6676; ExpiredToken 403:
+# pulumi/pulumi-aws#2560).
+ERRORS = ErrorTable(
+    "sts",
+    {
+        errors.MalformedPolicyDocument: WireError("MalformedPolicyDocument", 400),
+        errors.InvalidIdentityToken: WireError("InvalidIdentityToken", 400),
+        errors.ExpiredToken: WireError("ExpiredTokenException", 400),
+        errors.IDPRejectedClaim: WireError("IDPRejectedClaim", 403),
+        errors.PackedPolicyTooLarge: WireError("PackedPolicyTooLarge", 400),
+        errors.StsValidationError: WireError("ValidationError", 400),
+        errors.AccessDenied: WireError("AccessDenied", 403),
+        errors.ExpiredCredentials: WireError("ExpiredToken", 403),
+        errors.RequestTooLarge: WireError("RequestEntityTooLarge", 413),
+        errors.RequestTimeout: WireError("RequestTimeout", 408),
+        errors.UnsupportedOperation: WireError("InvalidAction", 400),
+        errors.ServiceUnavailable: WireError("ServiceUnavailable", 503, sender_fault=False),
+        errors.InternalFailure: WireError("InternalFailure", 500, sender_fault=False),
+        **QUERY_AUTH_ERRORS,
+    },
+    codec_codes=QUERY_CODEC_CODES,
+)
 
 
 def _credentials(issued: Issued) -> dict[str, Any]:
@@ -42,45 +57,51 @@ def _no_managed_policies(p: Mapping[str, Any]) -> None:
         raise errors.StsValidationError("idpool supports inline session policies (Policy), not PolicyArns.")
 
 
-def assume_role_with_web_identity(ctx: CallContext, p: Mapping[str, Any]) -> Mapping[str, Any]:
-    _no_managed_policies(p)
-    result = ctx.services.sts.assume_role_with_web_identity(
-        p["RoleArn"], p["RoleSessionName"], p["WebIdentityToken"], p.get("DurationSeconds"), p.get("Policy"))
-    return {
-        "Credentials": _credentials(result.issued),
-        "SubjectFromWebIdentityToken": result.subject,
-        "AssumedRoleUser": _assumed(result.issued),
-        "PackedPolicySize": result.issued.packed_policy_size,
-        "Provider": result.provider,
-        "Audience": result.audience,
-    }
+class StsApi(ServiceApi):
+    """STS's operations over the STS service (its narrow port)."""
+
+    service = "sts"
+    errors = ERRORS
+
+    def __init__(self, sts: StsService) -> None:
+        self._sts = sts
+
+    def assume_role_with_web_identity(self, call: Call, p: Mapping[str, Any]) -> Mapping[str, Any]:
+        _no_managed_policies(p)
+        result = self._sts.assume_role_with_web_identity(
+            p["RoleArn"], p["RoleSessionName"], p["WebIdentityToken"], p.get("DurationSeconds"), p.get("Policy"))
+        return {
+            "Credentials": _credentials(result.issued),
+            "SubjectFromWebIdentityToken": result.subject,
+            "AssumedRoleUser": _assumed(result.issued),
+            "PackedPolicySize": result.issued.packed_policy_size,
+            "Provider": result.provider,
+            "Audience": result.audience,
+        }
+
+    def assume_role(self, call: Call, p: Mapping[str, Any]) -> Mapping[str, Any]:
+        _no_managed_policies(p)
+        principal = call.principal
+        assert principal is not None
+        tags = {t["Key"]: t["Value"] for t in p.get("Tags") or []}
+        issued = self._sts.assume_role(principal.arn, principal.account_id, p["RoleArn"], p["RoleSessionName"],
+                                              p.get("DurationSeconds"), p.get("Policy"), tags)
+        return {"Credentials": _credentials(issued), "AssumedRoleUser": _assumed(issued),
+                "PackedPolicySize": issued.packed_policy_size}
+
+    def get_caller_identity(self, call: Call, p: Mapping[str, Any]) -> Mapping[str, Any]:
+        principal = call.principal
+        assert principal is not None
+        return {"UserId": principal.user_id, "Account": principal.account_id, "Arn": principal.arn}
+
+    def resource(self, operation: str, call: Call, p: Mapping[str, Any]) -> str | None:
+        return str(p["RoleArn"]) if operation == "AssumeRole" else "*"
 
 
-def assume_role(ctx: CallContext, p: Mapping[str, Any]) -> Mapping[str, Any]:
-    _no_managed_policies(p)
-    principal = ctx.principal
-    assert principal is not None
-    tags = {t["Key"]: t["Value"] for t in p.get("Tags") or []}
-    issued = ctx.services.sts.assume_role(principal.arn, principal.account_id, p["RoleArn"], p["RoleSessionName"],
-                                          p.get("DurationSeconds"), p.get("Policy"), tags)
-    return {"Credentials": _credentials(issued), "AssumedRoleUser": _assumed(issued),
-            "PackedPolicySize": issued.packed_policy_size}
-
-
-def get_caller_identity(ctx: CallContext, p: Mapping[str, Any]) -> Mapping[str, Any]:
-    principal = ctx.principal
-    assert principal is not None
-    return {"UserId": principal.user_id, "Account": principal.account_id, "Arn": principal.arn}
-
-
-HANDLERS: dict[str, Handler] = {
-    "AssumeRoleWithWebIdentity": assume_role_with_web_identity,
-    "AssumeRole": assume_role,
-    "GetCallerIdentity": get_caller_identity,
+# Operation -> handler method.
+HANDLERS: dict[str, str] = {
+    "AssumeRoleWithWebIdentity": "assume_role_with_web_identity",
+    "AssumeRole": "assume_role",
+    "GetCallerIdentity": "get_caller_identity",
 }
-
-
-def resource_for(operation: str) -> ResourceOf:
-    if operation == "AssumeRole":
-        return lambda ctx, p: str(p["RoleArn"])
-    return lambda ctx, p: "*"
+StsApi.operations = HANDLERS

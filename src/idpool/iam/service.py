@@ -17,6 +17,7 @@ from idpool.clock import Clock
 from idpool.ids import new_access_key_id, new_secret_access_key, new_unique_id
 from idpool.keys.sealing import Sealer
 from idpool.model import AccessKey, Role, User
+from idpool.paging import keyset_page
 from idpool.policy import parse_policy
 from idpool.storage import Store
 
@@ -62,10 +63,8 @@ class IamService:
         return _found(lambda: self._store.get_role(account_id, name), f"The role with name {name} cannot be found.")
 
     def list_roles(self, account_id: str, limit: int, marker: str | None, path_prefix: str = "/") -> tuple[list[Role], str | None]:
-        roles = self._store.list_roles(account_id, limit + 1, marker, path_prefix)
-        more = len(roles) > limit
-        roles = roles[:limit]
-        return roles, (roles[-1].name.lower() if more else None)
+        return keyset_page(lambda n: self._store.list_roles(account_id, n, marker, path_prefix), limit,
+                           lambda role: role.name.lower())
 
     def update_role(self, account_id: str, name: str, description: str | None, max_session_duration: int | None) -> Role:
         def apply(role: Role) -> Role:
@@ -136,10 +135,8 @@ class IamService:
         return _found(lambda: self._store.get_user(account_id, name), f"The user with name {name} cannot be found.")
 
     def list_users(self, account_id: str, limit: int, marker: str | None, path_prefix: str = "/") -> tuple[list[User], str | None]:
-        users = self._store.list_users(account_id, limit + 1, marker, path_prefix)
-        more = len(users) > limit
-        users = users[:limit]
-        return users, (users[-1].name.lower() if more else None)
+        return keyset_page(lambda n: self._store.list_users(account_id, n, marker, path_prefix), limit,
+                           lambda user: user.name.lower())
 
     def delete_user(self, account_id: str, name: str) -> None:
         def check(user: User) -> None:

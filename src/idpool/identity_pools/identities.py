@@ -10,7 +10,7 @@ Developer Guide's authentication-flow and developer-authenticated-identities pag
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Mapping, Sequence
+from typing import Any, Callable, Mapping, Sequence
 
 from idpool import errors, storage
 from idpool.clock import Clock
@@ -193,15 +193,15 @@ class IdentityService:
         self, account_id: str, pool_id: str, max_results: int, next_token: str | None, hide_disabled: bool
     ) -> tuple[list[Identity], str | None]:
         pool = self._pools.get(account_id, pool_id)
-        after = paging.decode(next_token, "identity") if next_token else None
-        found = self._store.list_identities(pool.pool_id, max_results + 1, after, hide_disabled)
-        more = len(found) > max_results
-        found = found[:max_results]
-        return found, (paging.encode("identity", found[-1].identity_id) if more else None)
+        return paging.listing(lambda after, n: self._store.list_identities(pool.pool_id, n, after, hide_disabled),
+                              max_results, next_token, "identity", lambda identity: identity.identity_id)
 
-    def delete(self, account_id: str, identity_ids: Sequence[str]) -> list[tuple[str, str]]:
+    def delete(
+        self, account_id: str, identity_ids: Sequence[str], may_delete: Callable[[str], bool] = lambda pool_id: True
+    ) -> list[tuple[str, str]]:
         """DeleteIdentities: returns the unprocessed (identity id, error code) pairs.
-        Ids of another account are AccessDenied; unknown ids count as deleted."""
+        Ids of another account, or in a pool ``may_delete`` refuses, are AccessDenied;
+        unknown ids count as deleted."""
         unprocessed: list[tuple[str, str]] = []
         mine: list[str] = []
         for identity_id in identity_ids:
@@ -209,7 +209,7 @@ class IdentityService:
                 identity = self._store.get_identity(identity_id)
             except storage.NotFound:
                 continue
-            if identity.account_id != account_id:
+            if identity.account_id != account_id or not may_delete(identity.pool_id):
                 unprocessed.append((identity_id, "AccessDenied"))
             else:
                 mine.append(identity_id)

@@ -9,8 +9,12 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+from collections.abc import Callable, Sequence
+from typing import TypeVar
 
-from idpool import errors
+from idpool import errors, paging
+
+T = TypeVar("T")
 
 
 def encode(kind: str, after: str) -> str:
@@ -29,11 +33,15 @@ def decode(token: str, kind: str) -> str:
 
 
 def page_of(items: list[str], size: int, token: str | None, kind: str) -> tuple[list[str], str | None]:
-    """One page of a sorted in-memory list."""
-    start = 0
-    if token:
-        after = decode(token, kind)
-        start = next((i for i, item in enumerate(items) if item > after), len(items))
-    page = items[start:start + size]
-    more = start + size < len(items)
-    return page, (encode(kind, page[-1]) if more and page else None)
+    """One page of a sorted in-memory list, resumed from and ended by a NextToken."""
+    page, last = paging.page_of(items, size, decode(token, kind) if token else None)
+    return page, (encode(kind, last) if last is not None else None)
+
+
+def listing(
+    fetch: Callable[[str | None, int], Sequence[T]], limit: int, token: str | None, kind: str, key: Callable[[T], str]
+) -> tuple[list[T], str | None]:
+    """A store listing resumed from ``token``: ``fetch(after, n)``; returns (page, NextToken)."""
+    after = decode(token, kind) if token else None
+    page, last = paging.keyset_page(lambda n: fetch(after, n), limit, key)
+    return page, (encode(kind, last) if last is not None else None)

@@ -61,11 +61,8 @@ class PoolService:
         return pool
 
     def list_pools(self, account_id: str, max_results: int, next_token: str | None) -> tuple[list[IdentityPool], str | None]:
-        after = paging.decode(next_token, "pool") if next_token else None
-        pools = self._store.list_pools(account_id, max_results + 1, after)
-        more = len(pools) > max_results
-        pools = pools[:max_results]
-        return pools, (paging.encode("pool", pools[-1].pool_id) if more else None)
+        return paging.listing(lambda after, n: self._store.list_pools(account_id, n, after),
+                              max_results, next_token, "pool", lambda pool: pool.pool_id)
 
     def arn(self, pool: IdentityPool) -> str:
         return pool_arn(self.region, pool.account_id, pool.pool_id)

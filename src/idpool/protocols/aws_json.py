@@ -16,9 +16,10 @@ from typing import Any
 from botocore.model import OperationModel, ServiceModel
 
 from idpool.protocols import json_codec
-from idpool.protocols.base import COMMON_ERROR_STATUS, ProtocolError, WireResponse, truncate
+from idpool.protocols.base import ProtocolError, WireResponse, truncate
 from idpool.protocols.plans import Plan, plan_for
 from idpool.protocols.validation import validate
+from idpool.protocols.wire_errors import WireError
 
 CONTENT_TYPE = "application/x-amz-json-1.1"
 
@@ -28,21 +29,14 @@ LONG_TARGET_PREFIXES: dict[str, str] = {
     "AWSCognitoIdentityService": "com.amazonaws.cognito.identity.model.AWSCognitoIdentityService",
 }
 
-# Statuses real Cognito Identity answers where the Smithy model (aws-sdk-js-v3's
-# cognito-identity.json) says otherwise: NotAuthorized is 403 and ResourceNotFound 404
-# there, but the service was observed answering 400 (amplify-js#2443, aws-sdk-js-v3#3113,
-# amplify-js#13650; research §1.1). botocore's model carries no statuses for this
-# service. Delete an entry to follow the model instead.
-OBSERVED_STATUS: dict[str, int] = {
-    "NotAuthorizedException": 400,
-    "ResourceNotFoundException": 400,
-}
-
 _HEADER_SAFE = re.compile(r"[^A-Za-z0-9._#:-]")
 
 
 class JsonProtocol:
     """Codec for one awsJson1_1 service model; build once, share across requests."""
+
+    # The codes this codec raises as ``ProtocolError`` (each service's error table names them).
+    ERROR_CODES = frozenset({"UnknownOperationException", "SerializationException", "ValidationException"})
 
     def __init__(self, model: ServiceModel) -> None:
         self.model = model
@@ -57,7 +51,6 @@ class JsonProtocol:
             self._targets.update({f"{p}.{name}": operation for p in prefixes})
             self._inputs[name] = plan_for(operation.input_shape) if operation.input_shape else None
             self._outputs[name] = plan_for(operation.output_shape) if operation.output_shape else None
-        self._error_status = _modelled_statuses(model)
 
     def operation_for(self, target: str | None) -> OperationModel:
         operation = self._targets.get(target or "")
@@ -85,17 +78,9 @@ class JsonProtocol:
         body = json_codec.to_wire(plan, result) if plan is not None else {}
         return WireResponse(200, self._headers(request_id), _dump(body))
 
-    def serialize_error(self, code: str, message: str, request_id: str, status: int | None = None) -> WireResponse:
-        headers = self._headers(request_id) + [("x-amzn-ErrorType", _HEADER_SAFE.sub("", code) + ":")]
-        body = _dump({"__type": code, "message": message})
-        return WireResponse(status or self.error_status(code), headers, body)
-
-    def error_status(self, code: str) -> int:
-        """Observed override, else the model's error shape, else AWS's common errors, else 400."""
-        for table in (OBSERVED_STATUS, self._error_status, COMMON_ERROR_STATUS):
-            if code in table:
-                return table[code]
-        return 400
+    def serialize_error(self, error: WireError, message: str, request_id: str) -> WireResponse:
+        headers = self._headers(request_id) + [("x-amzn-ErrorType", _HEADER_SAFE.sub("", error.code) + ":")]
+        return WireResponse(error.status, headers, _dump({"__type": error.code, "message": message}))
 
     def _headers(self, request_id: str) -> list[tuple[str, str]]:
         return [("Content-Type", CONTENT_TYPE), ("x-amzn-RequestId", _HEADER_SAFE.sub("", request_id))]
@@ -105,15 +90,3 @@ def _dump(body: Any) -> bytes:
     # Unpaired surrogates cannot be UTF-8: replace rather than fail on a stored oddity.
     return json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode("utf-8", "replace")
 
-
-def _modelled_statuses(model: ServiceModel) -> dict[str, int]:
-    """Error code -> status from the model's error shapes (a ``fault`` without one is 500)."""
-    statuses: dict[str, int] = {}
-    for shape in model.error_shapes:
-        error = shape.metadata.get("error") or {}
-        # botocore keeps the ``fault`` trait (server-side error) only in the raw shape dict.
-        fault = getattr(shape, "_shape_model", {}).get("fault", False)
-        status = error.get("httpStatusCode") or (500 if fault else None)
-        if status:
-            statuses[error.get("code", shape.name)] = status
-    return statuses

@@ -16,10 +16,11 @@ from typing import Any
 from botocore.model import OperationModel, ServiceModel
 
 from idpool.protocols import query_form, query_xml
-from idpool.protocols.base import COMMON_ERROR_STATUS, ProtocolError, WireResponse, truncate
+from idpool.protocols.base import ProtocolError, WireResponse, truncate
 from idpool.protocols.plans import Plan, plan_for
 from idpool.protocols.query_form import parse_form
 from idpool.protocols.validation import validate
+from idpool.protocols.wire_errors import WireError
 
 __all__ = ["QueryProtocol", "parse_form"]
 
@@ -29,6 +30,9 @@ _HEADER_SAFE = re.compile(r"[^A-Za-z0-9._#:-]")
 
 class QueryProtocol:
     """Codec for one Query-protocol service model; build once, share across requests."""
+
+    # The codes this codec raises as ``ProtocolError`` (each service's error table names them).
+    ERROR_CODES = frozenset({"MissingAction", "MissingParameter", "InvalidAction", "InvalidQueryParameter", "ValidationError"})
 
     def __init__(self, model: ServiceModel) -> None:
         self.model = model
@@ -41,7 +45,6 @@ class QueryProtocol:
         for name, operation in self._operations.items():
             self._inputs[name] = plan_for(operation.input_shape) if operation.input_shape else None
             self._outputs[name] = _output_plan(operation)
-        self._errors = _modelled_errors(model)
 
     def operation_for(self, params: Mapping[str, str]) -> OperationModel:
         action, version = params.get("Action"), params.get("Version")
@@ -78,31 +81,20 @@ class QueryProtocol:
         out.append(f"</{name}Response>")
         return WireResponse(200, self._headers(request_id), "".join(out).encode("utf-8"))
 
-    def serialize_error(
-        self,
-        code: str,
-        message: str,
-        request_id: str,
-        status: int | None = None,
-        sender_fault: bool | None = None,
-    ) -> WireResponse:
-        modelled_status, modelled_sender = self._errors.get(code, (None, None))
-        status = status or modelled_status or COMMON_ERROR_STATUS.get(code, 400)
-        if sender_fault is None:
-            sender_fault = modelled_sender if modelled_sender is not None else status < 500
+    def serialize_error(self, error: WireError, message: str, request_id: str) -> WireResponse:
         body = (
             f'<ErrorResponse xmlns="{self._namespace}"><Error>'
-            f"<Type>{'Sender' if sender_fault else 'Receiver'}</Type>"
-            f"<Code>{query_xml.text(code)}</Code><Message>{query_xml.text(message)}</Message>"
+            f"<Type>{'Sender' if error.sender_fault else 'Receiver'}</Type>"
+            f"<Code>{query_xml.text(error.code)}</Code><Message>{query_xml.text(message)}</Message>"
             f"</Error><RequestId>{query_xml.text(request_id)}</RequestId></ErrorResponse>"
         )
-        return WireResponse(status, self._headers(request_id), body.encode("utf-8"))
+        return WireResponse(error.status, self._headers(request_id), body.encode("utf-8"))
 
     def _headers(self, request_id: str) -> list[tuple[str, str]]:
         return [("Content-Type", CONTENT_TYPE), ("x-amzn-RequestId", _HEADER_SAFE.sub("", request_id))]
 
     def _error(self, code: str, message: str) -> ProtocolError:
-        return ProtocolError(code, message, COMMON_ERROR_STATUS[code], service=self.service)
+        return ProtocolError(code, message, service=self.service)
 
 
 def _output_plan(operation: OperationModel) -> tuple[Plan, str] | None:
@@ -111,12 +103,3 @@ def _output_plan(operation: OperationModel) -> tuple[Plan, str] | None:
         return None
     return plan_for(shape), shape.serialization.get("resultWrapper", f"{operation.name}Result")
 
-
-def _modelled_errors(model: ServiceModel) -> dict[str, tuple[int | None, bool | None]]:
-    """Wire error code -> (HTTP status, sender fault), from the model's error shapes."""
-    errors: dict[str, tuple[int | None, bool | None]] = {}
-    for shape in model.error_shapes:
-        error = shape.metadata.get("error") or {}
-        sender = error.get("senderFault")
-        errors[error.get("code", shape.name)] = (error.get("httpStatusCode"), bool(sender) if error else None)
-    return errors

@@ -1,5 +1,4 @@
-"""What every wire codec shares: the response value, the bad-input error, and the
-status codes of AWS's common (unmodelled) errors.
+"""What every wire codec shares: the response value and the bad-input error.
 
 A codec never raises anything but ``ProtocolError`` for bad input; the web layer
 turns it into the service's own error shape with ``serialize_error``.
@@ -22,54 +21,17 @@ class WireResponse:
 class ProtocolError(Exception):
     """Bad input found while routing, decoding or validating a request.
 
-    ``code``/``message``/``status``/``sender_fault`` become an AWS error response.
+    ``code`` and ``message`` become an AWS error response; the status comes from the
+    service's error table (``protocols.wire_errors``).
     ``service`` is set by routing when it could not finish (no operation yet), so the
     caller knows whose error format to answer in ('cognito-identity', 'sts', 'iam').
     """
 
-    def __init__(
-        self,
-        code: str,
-        message: str,
-        status: int = 400,
-        sender_fault: bool = True,
-        *,
-        service: str | None = None,
-    ) -> None:
+    def __init__(self, code: str, message: str, *, service: str | None = None) -> None:
         super().__init__(f"{code}: {message}")
         self.code = code
         self.message = message
-        self.status = status
-        self.sender_fault = sender_fault
         self.service = service
-
-
-# AWS API Reference, "Common Errors" (the page every service's reference links to):
-# errors any action may return that no service model lists. Used when a codec is asked
-# to serialize one of these codes without an explicit status.
-COMMON_ERROR_STATUS: dict[str, int] = {
-    "AccessDeniedException": 400,
-    "IncompleteSignature": 400,
-    "InternalFailure": 500,
-    "InvalidAction": 400,
-    "InvalidClientTokenId": 403,
-    "InvalidParameterCombination": 400,
-    "InvalidParameterValue": 400,
-    "InvalidQueryParameter": 400,
-    "MalformedQueryString": 404,
-    "MissingAction": 400,
-    "MissingAuthenticationToken": 403,
-    "MissingParameter": 400,
-    "NotAuthorized": 400,
-    "OptInRequired": 403,
-    "RequestExpired": 400,
-    "ServiceUnavailable": 503,
-    "ThrottlingException": 400,
-    "ValidationError": 400,
-    "ValidationException": 400,
-    "SerializationException": 400,
-    "UnknownOperationException": 400,
-}
 
 
 def truncate(text: str, limit: int = 256) -> str:

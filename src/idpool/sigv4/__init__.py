@@ -10,10 +10,10 @@ raises ``SigV4Error.expired_token()``).
     canonical.py  canonical request, string to sign, signing key (pure)
     parse.py      Authorization header and X-Amz-* query parameters
     verify.py     HttpRequest, SigningSecret, Verified, is_signed, session_token, verify
-    errors.py     AuthFailure, SigV4Error, wire_code
+    errors.py     AuthFailure, SigV4Error
 """
 
-from idpool.sigv4.errors import AuthFailure, SigV4Error, wire_code
+from idpool.sigv4.errors import AuthFailure, SigV4Error
 from idpool.sigv4.verify import (
     HttpRequest,
     SigningSecret,
@@ -25,5 +25,5 @@ from idpool.sigv4.verify import (
 
 __all__ = [
     "AuthFailure", "HttpRequest", "SigV4Error", "SigningSecret", "Verified",
-    "is_signed", "session_token", "verify", "wire_code",
+    "is_signed", "session_token", "verify",
 ]

@@ -6,22 +6,17 @@ request (which may contain the token), and it echoes client-chosen text only whe
 that text is short and plain (``shown``).
 
     SigV4Error
-      kind: AuthFailure       what the API layer maps with ``wire_code``
+      kind: AuthFailure       what each service's error table names (idpool.api.*.ERRORS)
       message: str            the wire message, worded as AWS words it
 
 The same failure has two names on the wire: cognito-identity speaks awsJson1_1
-(``...Exception`` names) and STS/IAM speak AWS Query. ``wire_code`` holds that
-table and its sources.
+(``...Exception`` names) and STS/IAM speak AWS Query; the tables hold both, with sources.
 """
 
 from __future__ import annotations
 
 import enum
 import re
-from typing import Literal
-
-WireProtocol = Literal["json", "query"]
-
 
 class AuthFailure(enum.Enum):
     MISSING_TOKEN = "missing-token"  # no signature at all on a signed-only operation
@@ -78,50 +73,3 @@ _PLAIN = re.compile(r"[A-Za-z0-9._:-]{1,64}")
 def shown(value: str) -> str:
     """Client text fit to echo in a message: short and plain, else a placeholder."""
     return value if _PLAIN.fullmatch(value) else "(not shown)"
-
-
-# (json code, status), (query code, status) per kind.
-#
-# Query (STS, IAM): IAM API Reference "Common Error Types" gives IncompleteSignature 400,
-# InvalidClientTokenId 403, MissingAuthenticationToken 403; STS answers as observed in
-# public reports: SignatureDoesNotMatch 403 for bad signatures, for "Credential should
-# be scoped to a valid region." (hashicorp/terraform-provider-aws#35860) and for
-# "Signature expired: ... is now earlier than ..." (aws/aws-cli#6676); ExpiredToken 403
-# (pulumi/pulumi-aws#2560); MissingAuthenticationToken 403 "Request is missing
-# Authentication Token" (amzn/selling-partner-api-docs#3081).
-#
-# JSON (cognito-identity): Cognito's awsJson1_1 front end answers authentication
-# failures with 400, not 403: UnrecognizedClientException 400 and
-# InvalidSignatureException 400 from cognito-idp (aws/aws-sdk-php#2444,
-# ArranJacques/laravel-aws-cognito-auth#18), MissingAuthenticationTokenException 400
-# from the same Coral JSON stack (DynamoDB, amazon-archives/aws-dynamodb-session-tomcat#42).
-# SDKs pick the exception from ``__type``, so the status only has to be a 4xx that is
-# not retried.
-#
-# EXPIRED_REQUEST keeps AWS's header-signing answer (SignatureDoesNotMatch /
-# InvalidSignatureException) for presigned requests too: STS applies the same clock
-# rule to both (aws/aws-sdk-go#2167). The message tells the two cases apart.
-_WIRE: dict[AuthFailure, tuple[tuple[str, int], tuple[str, int]]] = {
-    AuthFailure.MISSING_TOKEN: (
-        ("MissingAuthenticationTokenException", 400), ("MissingAuthenticationToken", 403)),
-    AuthFailure.INCOMPLETE_SIGNATURE: (
-        ("IncompleteSignatureException", 400), ("IncompleteSignature", 400)),
-    AuthFailure.UNSUPPORTED_ALGORITHM: (
-        ("IncompleteSignatureException", 400), ("IncompleteSignature", 400)),
-    AuthFailure.SIGNATURE_MISMATCH: (
-        ("InvalidSignatureException", 400), ("SignatureDoesNotMatch", 403)),
-    AuthFailure.EXPIRED_REQUEST: (
-        ("InvalidSignatureException", 400), ("SignatureDoesNotMatch", 403)),
-    AuthFailure.UNKNOWN_KEY: (
-        ("UnrecognizedClientException", 400), ("InvalidClientTokenId", 403)),
-    AuthFailure.INVALID_TOKEN: (
-        ("UnrecognizedClientException", 400), ("InvalidClientTokenId", 403)),
-    AuthFailure.EXPIRED_TOKEN: (
-        ("ExpiredTokenException", 400), ("ExpiredToken", 403)),
-}
-
-
-def wire_code(kind: AuthFailure, protocol: WireProtocol) -> tuple[str, int]:
-    """The error code and HTTP status a service of ``protocol`` answers ``kind`` with."""
-    json_code, query_code = _WIRE[kind]
-    return json_code if protocol == "json" else query_code

@@ -53,7 +53,6 @@ from idpool.sigv4.errors import (
     incomplete,
     mismatch,
     shown,
-    wire_code,
 )
 from idpool.sigv4.parse import (
     AuthParams,
@@ -67,7 +66,7 @@ from idpool.sigv4.parse import (
 
 __all__ = [
     "AuthFailure", "HttpRequest", "SigV4Error", "SigningSecret", "Verified",
-    "is_signed", "session_token", "verify", "wire_code",
+    "is_signed", "session_token", "verify",
 ]
 
 _PRESIGN_MARKERS = (b"X-Amz-Algorithm", b"X-Amz-Credential")

@@ -21,6 +21,7 @@ from starlette.routing import Route
 
 from idpool import storage
 from idpool.app import Services
+from idpool.pipeline import Pipeline
 from idpool.web.endpoint import AwsEndpoint
 
 log = logging.getLogger("idpool.server")
@@ -111,7 +112,7 @@ def create_app(services: Services | None = None, starter: Callable[[], Services]
         if runtime.services is not None:
             runtime.services.close()
 
-    endpoint = AwsEndpoint(lambda: runtime.services, max_body)
+    endpoint = AwsEndpoint(Pipeline(lambda: runtime.services.api if runtime.services else None), max_body)
     site = Starlette(
         routes=[
             Route("/health", health, methods=["GET", "HEAD"]),

@@ -9,11 +9,10 @@ from the store on every call, so a policy change takes effect on the next reques
 
 from __future__ import annotations
 
-import datetime as dt
-from typing import Any, Mapping
+from typing import Any, Mapping, Protocol
 
-from idpool import errors, storage
-from idpool.access import Principal, access_denied
+from idpool import storage
+from idpool.auth.principal import Principal, access_denied
 from idpool.clock import Clock
 from idpool.iam.policies import cached_policy
 from idpool.policy import Request, evaluate
@@ -21,6 +20,15 @@ from idpool.storage import Store
 from idpool.sts.session_tokens import Session
 
 ALWAYS_ALLOWED = frozenset({"sts:getcalleridentity"})
+
+
+class Authorizer(Protocol):
+    def authorize(
+        self, principal: Principal, action: str, resource: str, context: Mapping[str, Any] | None = None
+    ) -> None:
+        """Return if ``principal`` may perform ``action`` on ``resource``; else raise AccessDenied.
+
+        ``context`` adds request condition keys (``aws:SourceIp``, ...) to the caller's own."""
 
 
 class PolicyAuthorizer:
@@ -47,14 +55,6 @@ class PolicyAuthorizer:
         denied = access_denied(principal, action, resource, why)
         denied.detail = decision.reason
         raise denied
-
-    def explain(self, principal: Principal, action: str, resource: str, context: Mapping[str, Any] | None = None) -> str:
-        """Why ``authorize`` would decide as it does (for the console and logs)."""
-        try:
-            self.authorize(principal, action, resource, context)
-        except errors.AccessDenied as exc:
-            return f"denied: {exc.detail or exc.message}"
-        return "allowed"
 
     def _policies_of(self, principal: Principal, action: str, resource: str) -> tuple[list[Any], list[Any], dict[str, str]]:
         try:
@@ -103,12 +103,3 @@ class PolicyAuthorizer:
         keys.update(extra)
         return keys
 
-
-def principal_from_session(session: Session, now: dt.datetime) -> Principal:
-    if now >= session.expires_at:
-        raise errors.ExpiredCredentials("The security token included in the request is expired")
-    return Principal(
-        kind="assumed-role", account_id=session.account_id, arn=session.arn, user_id=session.user_id,
-        name=session.role_name, access_key_id=session.access_key_id, session_name=session.session_name,
-        attributes={"session": session},
-    )

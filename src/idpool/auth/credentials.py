@@ -1,0 +1,187 @@
+"""Credential sources: whose secret signs a request, and which principal that makes.
+
+Three sources, asked in turn by ``CredentialChain``: the account's root key, IAM users'
+long-term ``AKIA`` keys, and temporary ``ASIA`` credentials whose session is sealed in
+the session token (``idpool.sts.session_tokens``: any node verifies it, no lookup).
+Each returns a ``SigningSecret`` that remembers whose secret it is, so the principal is
+known after verification without a second read.
+"""
+
+from __future__ import annotations
+
+import base64
+import hmac
+import json
+from dataclasses import dataclass, field
+import datetime as dt
+from typing import Protocol
+
+from idpool import errors, storage
+from idpool.auth.principal import Principal
+from idpool.clock import Clock
+from idpool.iam.service import access_key_aad
+from idpool.ids import new_access_key_id, new_secret_access_key
+from idpool.keys.errors import SealError
+from idpool.keys.sealing import Sealer
+from idpool.model import AccessKey
+from idpool.sigv4.errors import INVALID_CLIENT_TOKEN, AuthFailure, SigV4Error
+from idpool.sigv4.verify import SigningSecret, Verified
+from idpool.storage import Store
+from idpool.sts.session_tokens import Session, open_session
+
+
+class CredentialSource(Protocol):
+    def lookup(self, access_key_id: str, session_token: str | None) -> SigningSecret | None:
+        """The secret to check a signature with, or None for an unknown key. The request's
+        session token is passed along: temporary credentials carry their session in it."""
+
+    def principal(self, verified: Verified) -> Principal | None:
+        """The principal behind a verified signature (None: not this source's key)."""
+
+
+# --- root credentials -------------------------------------------------------------------
+@dataclass(frozen=True)
+class RootCredentials:
+    account_id: str
+    access_key_id: str
+    secret_access_key: str = field(repr=False)
+
+    def lookup(self, access_key_id: str, session_token: str | None) -> SigningSecret | None:
+        if hmac.compare_digest(access_key_id.encode(), self.access_key_id.encode()):
+            return SigningSecret(self.secret_access_key)
+        return None
+
+    def principal(self, verified: Verified) -> Principal | None:
+        if verified.access_key_id != self.access_key_id:
+            return None
+        return Principal(
+            kind="root",
+            account_id=self.account_id,
+            arn=f"arn:aws:iam::{self.account_id}:root",
+            user_id=self.account_id,
+            name="root",
+            access_key_id=self.access_key_id,
+        )
+
+
+# --- IAM users' access keys and temporary credentials ------------------------------------
+@dataclass(frozen=True)
+class UserSecret(SigningSecret):
+    key: AccessKey | None = None
+
+
+@dataclass(frozen=True)
+class SessionSecret(SigningSecret):
+    session: Session | None = None
+
+
+class UserAccessKeys:
+    """Long-term ``AKIA`` keys of IAM users; an Inactive key is as good as unknown."""
+
+    def __init__(self, store: Store, sealer: Sealer) -> None:
+        self._store = store
+        self._sealer = sealer
+
+    def lookup(self, access_key_id: str, session_token: str | None) -> SigningSecret | None:
+        if not access_key_id.startswith("AKIA"):
+            return None
+        key = self._store.get_access_key(access_key_id)
+        if key is None or key.status != "Active":
+            return None
+        try:
+            secret = self._sealer.unseal(key.sealed_secret, access_key_aad(key.access_key_id)).decode()
+        except SealError:
+            return None
+        return UserSecret(secret, key=key)
+
+    def principal(self, verified: Verified) -> Principal | None:
+        secret = verified.secret
+        if not isinstance(secret, UserSecret) or secret.key is None:
+            return None
+        try:
+            user = self._store.get_user(secret.key.account_id, secret.key.user_name)
+        except storage.NotFound:
+            return None
+        return Principal(kind="user", account_id=user.account_id, arn=user.arn, user_id=user.user_id,
+                         name=user.name, access_key_id=verified.access_key_id, attributes={"user": user})
+
+
+class TemporaryCredentials:
+    """``ASIA`` keys: the session is sealed in the session token (see sts.session_tokens)."""
+
+    def __init__(self, sealer: Sealer, clock: Clock) -> None:
+        self._sealer = sealer
+        self._clock = clock
+
+    def lookup(self, access_key_id: str, session_token: str | None) -> SigningSecret | None:
+        if not access_key_id.startswith("ASIA") or not session_token:
+            return None
+        session = open_session(self._sealer, access_key_id, session_token)
+        if session is None:
+            return None
+        return SessionSecret(session.secret_access_key, session_token=session_token, session=session)
+
+    def principal(self, verified: Verified) -> Principal | None:
+        secret = verified.secret
+        if not isinstance(secret, SessionSecret) or secret.session is None:
+            return None
+        return principal_from_session(secret.session, self._clock.now())
+
+
+def principal_from_session(session: Session, now: dt.datetime) -> Principal:
+    """The assumed-role principal of a session that has not expired."""
+    if now >= session.expires_at:
+        raise errors.ExpiredCredentials("The security token included in the request is expired")
+    return Principal(
+        kind="assumed-role", account_id=session.account_id, arn=session.arn, user_id=session.user_id,
+        name=session.role_name, access_key_id=session.access_key_id, session_name=session.session_name,
+        attributes={"session": session},
+    )
+
+
+# --- the chain ---------------------------------------------------------------------------
+class CredentialChain:
+    """Asks each source in turn: root, then IAM users, then temporary credentials."""
+
+    def __init__(self, *sources: CredentialSource) -> None:
+        self._sources = list(sources)
+
+    def lookup(self, access_key_id: str, session_token: str | None = None) -> SigningSecret | None:
+        for source in self._sources:
+            found = source.lookup(access_key_id, session_token)
+            if found is not None:
+                return found
+        return None
+
+    def principal(self, verified: Verified) -> Principal:
+        for source in self._sources:
+            found = source.principal(verified)
+            if found is not None:
+                return found
+        # the key's owner went away between lookup and verification: an unknown key now
+        raise SigV4Error(AuthFailure.UNKNOWN_KEY, INVALID_CLIENT_TOKEN)
+
+
+ROOT_SETTING = "root-credentials"
+
+
+def ensure_root_credentials(
+    store: Store, sealer: Sealer, account_id: str, given: tuple[str, str] | None
+) -> tuple[RootCredentials, bool]:
+    """The account's root credentials and whether this call created them.
+
+    Given ones (IDPOOL_ROOT_*) win and are not stored. Otherwise the first process to
+    start generates them and stores the secret sealed; every other process, now or
+    later, reads the same pair (race-free through ``put_setting_if_absent``).
+    """
+    if given:
+        return RootCredentials(account_id, given[0], given[1]), False
+    akid, secret = new_access_key_id("AKIA"), new_secret_access_key()
+    sealed = sealer.seal(secret.encode(), aad=f"root:{akid}".encode())
+    candidate = json.dumps({"akid": akid, "secret": base64.b64encode(sealed).decode()})
+    stored = json.loads(store.put_setting_if_absent(ROOT_SETTING, candidate))
+    created = stored["akid"] == akid
+    if not created:
+        blob = base64.b64decode(stored["secret"])
+        akid, secret = stored["akid"], sealer.unseal(blob, aad=f"root:{stored['akid']}".encode()).decode()
+    return RootCredentials(account_id, akid, secret), created
