@@ -14,8 +14,7 @@ from typing import Any, Mapping, Protocol
 from idpool import storage
 from idpool.auth.principal import Principal, access_denied
 from idpool.clock import Clock
-from idpool.iam.policies import cached_policy
-from idpool.policy import Request, evaluate
+from idpool.policy import Request, cached_policy, evaluate
 from idpool.storage import Store
 from idpool.sts.session_tokens import Session
 

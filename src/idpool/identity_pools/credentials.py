@@ -25,6 +25,7 @@ from idpool.identity_pools import tokens
 from idpool.identity_pools.identities import IdentityService
 from idpool.model import IdentityPool, MappingRule, RoleMapping
 from idpool.sts.service import StsService
+from idpool.sts.web_identity import tags_from_claims
 
 SESSION_NAME = "CognitoIdentityCredentials"
 CREDENTIAL_SECONDS = 3600  # "valid for a maximum of one hour", not configurable
@@ -103,7 +104,7 @@ class EnhancedFlow:
 
 def claim_values(claims: Mapping[str, Any]) -> dict[str, str]:
     """What rules and attribute maps can name: string claims, then the token's principal tags."""
-    return {**{k: v for k, v in claims.items() if isinstance(v, str)}, **tokens.tags_from_claims(claims)}
+    return {**{k: v for k, v in claims.items() if isinstance(v, str)}, **tags_from_claims(claims)}
 
 
 def mapped_principal_tags(pool: IdentityPool, claims: Mapping[str, Any]) -> dict[str, str]:

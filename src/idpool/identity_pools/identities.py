@@ -20,6 +20,7 @@ from idpool.identity_pools.tokens import COGNITO_PROVIDER, TokenFactory
 from idpool.ids import new_regional_guid
 from idpool.model import Identity, IdentityPool, Login
 from idpool.storage import Store
+from idpool.sts.web_identity import tags_from_claims
 
 MAX_LINKED_LOGINS = 20  # MergeDeveloperIdentities: "The number of linked logins is limited to 20"
 
@@ -237,7 +238,7 @@ class IdentityService:
         if not pool.allow_classic_flow:
             raise errors.InvalidParameter("Basic (classic) flow is not enabled, please use enhanced flow.")
         amr: list[str] = list(claims["amr"]) if claims else ["unauthenticated"]
-        tags = tokens.tags_from_claims(claims) if claims else None
+        tags = tags_from_claims(claims) if claims else None
         token = self._factory.issue(
             pool, self._pools.arn(pool), identity.identity_id, amr, self._clock.now(),
             tokens.OPEN_ID_TOKEN_SECONDS, tags,

@@ -14,9 +14,9 @@ from typing import Any, Mapping, Protocol, Sequence
 from idpool import errors
 from idpool.keys.errors import TokenExpired, TokenInvalid
 from idpool.model import Identity, IdentityPool
+from idpool.sts.web_identity import TAGS_CLAIM
 
 POOL_ARN_CLAIM = "https://cognito-identity.amazonaws.com/identity-pool-arn"
-TAGS_CLAIM = "https://aws.amazon.com/tags"
 COGNITO_PROVIDER = "cognito-identity.amazonaws.com"
 DEFAULT_DEVELOPER_TOKEN_SECONDS = 900  # GetOpenIdTokenForDeveloperIdentity default: 15 minutes
 OPEN_ID_TOKEN_SECONDS = 600  # GetOpenIdToken: "The OpenID token is valid for 10 minutes."
@@ -109,17 +109,3 @@ def logins_dont_match(detail: str | None = None) -> errors.NotAuthorized:
         "Logins don't match. Please include at least one valid login for this identity or identity pool.",
         detail=detail,
     )
-
-
-def tags_from_claims(claims: Mapping[str, Any]) -> dict[str, str]:
-    """Principal tags carried by a token (values are one-element lists in the claim)."""
-    raw = claims.get(TAGS_CLAIM)
-    if not isinstance(raw, dict) or not isinstance(raw.get("principal_tags"), dict):
-        return {}
-    tags: dict[str, str] = {}
-    for key, value in raw["principal_tags"].items():
-        if isinstance(value, list) and value and isinstance(value[0], str):
-            tags[key] = value[0]
-        elif isinstance(value, str):
-            tags[key] = value
-    return tags

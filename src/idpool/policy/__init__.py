@@ -5,6 +5,7 @@ once with `parse_policy` (it is validated and precompiled), then decide requests
 (identity-based and session policies) or `evaluate_trust` (a role's trust policy).
 """
 
+from idpool.policy.cache import cached_policy
 from idpool.policy.document import Kind, PolicyDocument, Statement, parse_policy
 from idpool.policy.evaluate import Decision, Effect, Request, evaluate, evaluate_trust
 
@@ -15,6 +16,7 @@ __all__ = [
     "PolicyDocument",
     "Request",
     "Statement",
+    "cached_policy",
     "evaluate",
     "evaluate_trust",
     "parse_policy",

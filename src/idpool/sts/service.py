@@ -15,15 +15,14 @@ from typing import Any, Callable, Mapping, Protocol
 from idpool import errors, storage
 from idpool.clock import Clock
 from idpool.ids import new_access_key_id, new_secret_access_key
-from idpool.iam.policies import cached_policy
-from idpool.identity_pools.tokens import tags_from_claims
 from idpool.keys.errors import TokenExpired, TokenInvalid
 from idpool.keys.sealing import Sealer
 from idpool.model import Role
-from idpool.policy import Request, evaluate_trust, parse_policy
+from idpool.policy import Request, cached_policy, evaluate_trust, parse_policy
 from idpool.policy.document import PolicyDocument
 from idpool.storage import Store
 from idpool.sts.session_tokens import Session, seal_session
+from idpool.sts.web_identity import tags_from_claims
 
 COGNITO = "cognito-identity.amazonaws.com"
 MIN_DURATION, DEFAULT_DURATION = 900, 3600

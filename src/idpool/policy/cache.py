@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from idpool.policy import PolicyDocument, parse_policy
+from idpool.policy.document import Kind, PolicyDocument, parse_policy
 
 
 @lru_cache(maxsize=4096)
-def cached_policy(text: str, kind: str) -> PolicyDocument:
-    return parse_policy(text, kind)  # type: ignore[arg-type]
+def cached_policy(text: str, kind: Kind) -> PolicyDocument:
+    return parse_policy(text, kind)
