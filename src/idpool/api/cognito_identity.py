@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Any, Mapping
 
 from idpool import errors
-from idpool.api.context import Call, ServiceApi
+from idpool.api.context import Call, Operation, ServiceApi
 from idpool.arns import pool_arn
 from idpool.identity_pools.credentials import EnhancedFlow
 from idpool.identity_pools.identities import IdentityService
@@ -326,30 +326,30 @@ def _roles_passed(roles: Mapping[str, str], mappings: Mapping[str, RoleMapping])
 
 
 # Operation -> handler method: every operation of the 2014-06-30 model.
-HANDLERS: dict[str, str] = {
-    "CreateIdentityPool": "create_identity_pool",
-    "DescribeIdentityPool": "describe_identity_pool",
-    "UpdateIdentityPool": "update_identity_pool",
-    "DeleteIdentityPool": "delete_identity_pool",
-    "ListIdentityPools": "list_identity_pools",
-    "TagResource": "tag_resource",
-    "UntagResource": "untag_resource",
-    "ListTagsForResource": "list_tags_for_resource",
-    "SetIdentityPoolRoles": "set_identity_pool_roles",
-    "GetIdentityPoolRoles": "get_identity_pool_roles",
-    "SetPrincipalTagAttributeMap": "set_principal_tag_attribute_map",
-    "GetPrincipalTagAttributeMap": "get_principal_tag_attribute_map",
-    "GetOpenIdTokenForDeveloperIdentity": "get_open_id_token_for_developer_identity",
-    "LookupDeveloperIdentity": "lookup_developer_identity",
-    "MergeDeveloperIdentities": "merge_developer_identities",
-    "UnlinkDeveloperIdentity": "unlink_developer_identity",
-    "DescribeIdentity": "describe_identity",
-    "ListIdentities": "list_identities",
-    "DeleteIdentities": "delete_identities",
-    "GetId": "get_id",
-    "GetOpenIdToken": "get_open_id_token",
-    "UnlinkIdentity": "unlink_identity",
-    "GetCredentialsForIdentity": "get_credentials_for_identity",
+HANDLERS: dict[str, Operation] = {
+    "CreateIdentityPool": CognitoIdentityApi.create_identity_pool,
+    "DescribeIdentityPool": CognitoIdentityApi.describe_identity_pool,
+    "UpdateIdentityPool": CognitoIdentityApi.update_identity_pool,
+    "DeleteIdentityPool": CognitoIdentityApi.delete_identity_pool,
+    "ListIdentityPools": CognitoIdentityApi.list_identity_pools,
+    "TagResource": CognitoIdentityApi.tag_resource,
+    "UntagResource": CognitoIdentityApi.untag_resource,
+    "ListTagsForResource": CognitoIdentityApi.list_tags_for_resource,
+    "SetIdentityPoolRoles": CognitoIdentityApi.set_identity_pool_roles,
+    "GetIdentityPoolRoles": CognitoIdentityApi.get_identity_pool_roles,
+    "SetPrincipalTagAttributeMap": CognitoIdentityApi.set_principal_tag_attribute_map,
+    "GetPrincipalTagAttributeMap": CognitoIdentityApi.get_principal_tag_attribute_map,
+    "GetOpenIdTokenForDeveloperIdentity": CognitoIdentityApi.get_open_id_token_for_developer_identity,
+    "LookupDeveloperIdentity": CognitoIdentityApi.lookup_developer_identity,
+    "MergeDeveloperIdentities": CognitoIdentityApi.merge_developer_identities,
+    "UnlinkDeveloperIdentity": CognitoIdentityApi.unlink_developer_identity,
+    "DescribeIdentity": CognitoIdentityApi.describe_identity,
+    "ListIdentities": CognitoIdentityApi.list_identities,
+    "DeleteIdentities": CognitoIdentityApi.delete_identities,
+    "GetId": CognitoIdentityApi.get_id,
+    "GetOpenIdToken": CognitoIdentityApi.get_open_id_token,
+    "UnlinkIdentity": CognitoIdentityApi.unlink_identity,
+    "GetCredentialsForIdentity": CognitoIdentityApi.get_credentials_for_identity,
 }
 
 CognitoIdentityApi.operations = HANDLERS

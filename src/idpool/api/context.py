@@ -6,6 +6,7 @@ Handlers are methods of a service's API object, which holds the narrow ports it 
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Callable, Mapping
 
@@ -41,8 +42,7 @@ class Call:
 
 
 Handler = Callable[[Call, Mapping[str, Any]], Mapping[str, Any]]
-# The resource a signed operation is authorized on; None: the handler authorizes per item.
-ResourceOf = Callable[[Call, Mapping[str, Any]], "str | None"]
+Operation = Callable[[Any, Call, Mapping[str, Any]], Mapping[str, Any]]  # a handler method, unbound
 
 
 class ServiceApi:
@@ -51,12 +51,12 @@ class ServiceApi:
 
     service: str
     errors: "ErrorTable"
-    # Operation name -> handler method name.
-    operations: Mapping[str, str] = {}
+    # Operation name -> handler method (unbound: bound to the instance on dispatch).
+    operations: Mapping[str, Operation] = {}
 
     def handler(self, operation: str) -> Handler | None:
-        name = self.operations.get(operation)
-        return getattr(self, name) if name else None
+        method = self.operations.get(operation)
+        return functools.partial(method, self) if method else None
 
     def resource(self, operation: str, call: Call, p: Mapping[str, Any]) -> str | None:
         """The resource ARN ``operation`` is authorized on; None: the handler authorizes per item."""

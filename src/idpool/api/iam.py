@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any, Mapping
 
 from idpool import errors
-from idpool.api.context import Call, ServiceApi
+from idpool.api.context import Call, Operation, ServiceApi
 from idpool.api.query_errors import QUERY_AUTH_ERRORS, QUERY_CODEC_CODES
 from idpool.arns import role_arn, user_arn
 from idpool.iam.service import IamService
@@ -236,17 +236,17 @@ class IamApi(ServiceApi):
 
 
 # Operation -> handler method.
-HANDLERS: dict[str, str] = {
-    "CreateRole": "create_role", "GetRole": "get_role", "ListRoles": "list_roles", "UpdateRole": "update_role",
-    "UpdateAssumeRolePolicy": "update_assume_role_policy", "DeleteRole": "delete_role", "TagRole": "tag_role",
-    "UntagRole": "untag_role", "ListRoleTags": "list_role_tags", "PutRolePolicy": "put_role_policy",
-    "GetRolePolicy": "get_role_policy", "ListRolePolicies": "list_role_policies",
-    "DeleteRolePolicy": "delete_role_policy", "CreateUser": "create_user", "GetUser": "get_user",
-    "ListUsers": "list_users", "DeleteUser": "delete_user", "PutUserPolicy": "put_user_policy",
-    "GetUserPolicy": "get_user_policy", "ListUserPolicies": "list_user_policies",
-    "DeleteUserPolicy": "delete_user_policy", "CreateAccessKey": "create_access_key",
-    "ListAccessKeys": "list_access_keys", "UpdateAccessKey": "update_access_key",
-    "DeleteAccessKey": "delete_access_key",
+HANDLERS: dict[str, Operation] = {
+    "CreateRole": IamApi.create_role, "GetRole": IamApi.get_role, "ListRoles": IamApi.list_roles, "UpdateRole": IamApi.update_role,
+    "UpdateAssumeRolePolicy": IamApi.update_assume_role_policy, "DeleteRole": IamApi.delete_role, "TagRole": IamApi.tag_role,
+    "UntagRole": IamApi.untag_role, "ListRoleTags": IamApi.list_role_tags, "PutRolePolicy": IamApi.put_role_policy,
+    "GetRolePolicy": IamApi.get_role_policy, "ListRolePolicies": IamApi.list_role_policies,
+    "DeleteRolePolicy": IamApi.delete_role_policy, "CreateUser": IamApi.create_user, "GetUser": IamApi.get_user,
+    "ListUsers": IamApi.list_users, "DeleteUser": IamApi.delete_user, "PutUserPolicy": IamApi.put_user_policy,
+    "GetUserPolicy": IamApi.get_user_policy, "ListUserPolicies": IamApi.list_user_policies,
+    "DeleteUserPolicy": IamApi.delete_user_policy, "CreateAccessKey": IamApi.create_access_key,
+    "ListAccessKeys": IamApi.list_access_keys, "UpdateAccessKey": IamApi.update_access_key,
+    "DeleteAccessKey": IamApi.delete_access_key,
 }
 # Operations whose resource is a role (the rest act on a user).
 ROLE_OPERATIONS = frozenset({

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any, Mapping
 
 from idpool import errors
-from idpool.api.context import Call, ServiceApi
+from idpool.api.context import Call, Operation, ServiceApi
 from idpool.api.query_errors import QUERY_AUTH_ERRORS, QUERY_CODEC_CODES
 from idpool.protocols.wire_errors import ErrorTable, WireError
 from idpool.sts.service import Issued, StsService
@@ -99,9 +99,9 @@ class StsApi(ServiceApi):
 
 
 # Operation -> handler method.
-HANDLERS: dict[str, str] = {
-    "AssumeRoleWithWebIdentity": "assume_role_with_web_identity",
-    "AssumeRole": "assume_role",
-    "GetCallerIdentity": "get_caller_identity",
+HANDLERS: dict[str, Operation] = {
+    "AssumeRoleWithWebIdentity": StsApi.assume_role_with_web_identity,
+    "AssumeRole": StsApi.assume_role,
+    "GetCallerIdentity": StsApi.get_caller_identity,
 }
 StsApi.operations = HANDLERS
