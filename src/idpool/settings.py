@@ -1,6 +1,6 @@
 """Configuration: read and validated once, at start. The only reader of ``os.environ``.
 
-Every ``idpool serve`` flag also reads ``IDPOOL_<FLAG>`` (CONTRACT.md "Install and start").
+Every ``idpool serve`` flag also reads ``IDPOOL_<FLAG>`` (README.md, "Configuration").
 """
 
 from __future__ import annotations
@@ -11,6 +11,8 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Mapping
+
+from idpool.storage.memory import memory_database_name
 
 _REGION = re.compile(r"[a-z]{2}(-[a-z]+)+-\d")
 _ACCOUNT = re.compile(r"\d{12}")
@@ -68,9 +70,24 @@ class Settings:
             raise SettingsError("IDPOOL_ROOT_ACCESS_KEY_ID must be 16-128 upper-case letters and digits")
         if self.root_secret_access_key and len(self.root_secret_access_key) < 16:
             raise SettingsError("IDPOOL_ROOT_SECRET_ACCESS_KEY must be at least 16 characters")
-        if self.database_url and not self.database_url.startswith(("postgresql://", "postgres://", "sqlite:///")):
-            raise SettingsError("--database-url must start with postgresql:// or sqlite:///")
+        self._validate_database_url()
         return self
+
+    def _validate_database_url(self) -> None:
+        url = self.database_url
+        if not url:
+            return
+        if not url.startswith(("postgresql://", "postgres://", "sqlite:///", "memory://")):
+            raise SettingsError("--database-url must start with postgresql://, sqlite:/// or memory://")
+        if url.startswith("memory://"):
+            try:
+                memory_database_name(url)
+            except ValueError as exc:
+                raise SettingsError(f"--database-url: {exc}") from None
+            if self.workers != 1:
+                # Each worker process would hold a database of its own: clients would see
+                # identities and keys come and go depending on which worker answered.
+                raise SettingsError("--database-url memory:// keeps the data in one process: --workers must be 1")
 
 
 ENV_FIELDS = {

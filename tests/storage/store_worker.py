@@ -25,7 +25,7 @@ from typing import Any, Callable
 from idpool.ids import new_regional_guid
 from idpool.model import Identity, IdentityPool, Login
 from idpool.storage import migrations
-from idpool.storage.open import open_store
+from idpool.storage.open import open_sql_store
 from idpool.storage.sql import SqlStore
 
 def candidate(pool_id: str, account_id: str) -> Identity:
@@ -115,11 +115,11 @@ def main() -> None:
     mode, args = sys.argv[1], json.loads(sys.argv[2])
     if mode == "migrate":
         wait_for_go()
-        store = open_store(args["url"], Path(args["data_dir"]))
+        store = open_sql_store(args["url"], Path(args["data_dir"]))
         print(json.dumps(migrations.schema_version(store.flavor)), flush=True)
         store.close()
         return
-    store = open_store(args["url"], Path(args["data_dir"]), migrate=False)
+    store = open_sql_store(args["url"], Path(args["data_dir"]), migrate=False)
     try:
         if mode == "ack":
             ack(store, args)

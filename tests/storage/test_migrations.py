@@ -1,4 +1,6 @@
-"""Numbered migrations: applied once, each in its own transaction, newer schemas refused."""
+"""Numbered migrations: applied once, each in its own transaction, newer schemas refused.
+
+About the SQL schema itself, so on the SQL backends only (a memory store has no schema)."""
 
 from __future__ import annotations
 
@@ -8,10 +10,10 @@ import pytest
 
 from idpool.storage import StorageError
 from idpool.storage.migrations import MIGRATIONS, Migration, SchemaTooNew, migrate, schema_version
-from idpool.storage.open import open_store
+from idpool.storage.open import open_sql_store
 from idpool.storage.sql import SqlStore
 
-from .conftest import StoreFactory
+from .conftest import SqlStoreFactory
 from .records import new_pool
 
 TABLES = [
@@ -19,6 +21,8 @@ TABLES = [
     "settings", "signing_keys",
 ]  # fmt: skip
 LATEST = len(MIGRATIONS)
+
+pytestmark = pytest.mark.sql
 
 EXTRA = Migration(
     LATEST + 1,
@@ -45,53 +49,53 @@ def ledger(store: SqlStore) -> list[tuple[int, str]]:
     return [(int(v), str(d)) for v, d in rows]
 
 
-def test_opening_creates_the_schema_and_records_it(store: SqlStore) -> None:
-    assert tables(store) == TABLES
-    assert ledger(store) == [(m.version, m.description) for m in MIGRATIONS]
-    assert schema_version(store.flavor) == len(MIGRATIONS)
+def test_opening_creates_the_schema_and_records_it(sql_store: SqlStore) -> None:
+    assert tables(sql_store) == TABLES
+    assert ledger(sql_store) == [(m.version, m.description) for m in MIGRATIONS]
+    assert schema_version(sql_store.flavor) == len(MIGRATIONS)
 
 
-def test_reopening_applies_nothing_again(store_factory: StoreFactory) -> None:
-    first = store_factory()
+def test_reopening_applies_nothing_again(sql_store_factory: SqlStoreFactory) -> None:
+    first = sql_store_factory()
     first.create_pool(pool := new_pool())
     applied_at = first.flavor.run(lambda tx: tx.all("SELECT applied_at FROM schema_migrations"))
-    second = store_factory()
+    second = sql_store_factory()
     assert second.flavor.run(lambda tx: tx.all("SELECT applied_at FROM schema_migrations")) == applied_at
     assert second.get_pool(pool.pool_id) == pool
 
 
-def test_a_new_migration_is_one_entry_and_keeps_the_data(store: SqlStore) -> None:
-    store.create_pool(pool := new_pool())
-    assert migrate(store.flavor, MIGRATIONS + (EXTRA,)) == LATEST + 1
-    assert "widgets" in tables(store) and ledger(store)[-1] == (LATEST + 1, EXTRA.description)
-    assert migrate(store.flavor, MIGRATIONS + (EXTRA,)) == LATEST + 1  # applied once
-    assert store.get_pool(pool.pool_id) == pool
-    store.flavor.run(lambda tx: tx.run("INSERT INTO widgets VALUES (?, ?)", ("w1", pool.pool_id)), write=True)
-    store.delete_pool(pool.pool_id)
-    assert store.flavor.run(lambda tx: tx.all("SELECT * FROM widgets")) == []
+def test_a_new_migration_is_one_entry_and_keeps_the_data(sql_store: SqlStore) -> None:
+    sql_store.create_pool(pool := new_pool())
+    assert migrate(sql_store.flavor, MIGRATIONS + (EXTRA,)) == LATEST + 1
+    assert "widgets" in tables(sql_store) and ledger(sql_store)[-1] == (LATEST + 1, EXTRA.description)
+    assert migrate(sql_store.flavor, MIGRATIONS + (EXTRA,)) == LATEST + 1  # applied once
+    assert sql_store.get_pool(pool.pool_id) == pool
+    sql_store.flavor.run(lambda tx: tx.run("INSERT INTO widgets VALUES (?, ?)", ("w1", pool.pool_id)), write=True)
+    sql_store.delete_pool(pool.pool_id)
+    assert sql_store.flavor.run(lambda tx: tx.all("SELECT * FROM widgets")) == []
 
 
-def test_a_failing_migration_leaves_nothing_behind(store: SqlStore) -> None:
+def test_a_failing_migration_leaves_nothing_behind(sql_store: SqlStore) -> None:
     broken = Migration(LATEST + 1, "half good", {name: (*EXTRA.statements[name], "CREATE TABLE oops (") for name in EXTRA.statements})
     with pytest.raises(StorageError):
-        migrate(store.flavor, MIGRATIONS + (broken,))
-    assert "widgets" not in tables(store)  # the first statement was rolled back with the second
-    assert schema_version(store.flavor) == LATEST
+        migrate(sql_store.flavor, MIGRATIONS + (broken,))
+    assert "widgets" not in tables(sql_store)  # the first statement was rolled back with the second
+    assert schema_version(sql_store.flavor) == LATEST
 
 
-def test_a_newer_schema_is_refused_with_a_clear_error(store: SqlStore, database_url: str, tmp_path: Path) -> None:
-    migrate(store.flavor, MIGRATIONS + (EXTRA,))
+def test_a_newer_schema_is_refused_with_a_clear_error(sql_store: SqlStore, sql_database_url: str, tmp_path: Path) -> None:
+    migrate(sql_store.flavor, MIGRATIONS + (EXTRA,))
     with pytest.raises(SchemaTooNew, match=f"version {LATEST + 1}.*only up to version {LATEST}"):
-        open_store(database_url, tmp_path)
+        open_sql_store(sql_database_url, tmp_path)
 
 
-def test_migrations_must_be_numbered_in_order(store: SqlStore) -> None:
+def test_migrations_must_be_numbered_in_order(sql_store: SqlStore) -> None:
     with pytest.raises(ValueError):
-        migrate(store.flavor, (EXTRA,))
+        migrate(sql_store.flavor, (EXTRA,))
 
 
-def test_migrate_false_leaves_an_empty_database_empty(database_url: str, tmp_path: Path) -> None:
-    store = open_store(database_url, tmp_path, migrate=False)
+def test_migrate_false_leaves_an_empty_database_empty(sql_database_url: str, tmp_path: Path) -> None:
+    store = open_sql_store(sql_database_url, tmp_path, migrate=False)
     try:
         assert tables(store) == []
     finally:

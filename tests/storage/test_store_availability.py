@@ -1,7 +1,9 @@
 """Unavailability is an error the caller can act on, and the store recovers by itself.
 
 PostgreSQL outages are played through a TCP proxy and by terminating the store's
-server connections, so the shared test server itself is never restarted.
+server connections, so the shared test server itself is never restarted. Those tests
+are about a database server, so they are marked ``sql``; a closed handle is
+unavailable on every backend.
 """
 
 from __future__ import annotations
@@ -13,35 +15,50 @@ from urllib.parse import urlsplit, urlunsplit
 import psycopg
 import pytest
 
-from idpool.storage import StorageError, Unavailable
+from idpool.storage import StorageError, Store, Unavailable
 from idpool.storage.open import open_store
-from idpool.storage.sql import SqlStore
 
+from .conftest import StoreFactory
 from .records import new_pool
 from .tcp_proxy import TcpProxy
 
 
-def test_a_closed_store_is_unavailable(store: SqlStore) -> None:
+def test_a_closed_store_is_unavailable(store: Store) -> None:
     store.create_pool(pool := new_pool())
     store.close()
     with pytest.raises(Unavailable):
         store.get_pool(pool.pool_id)
     with pytest.raises(Unavailable):
         store.create_pool(new_pool())
+    with pytest.raises(Unavailable):
+        store.ping()
 
 
+def test_closing_one_handle_keeps_the_database_for_the_others(store_factory: StoreFactory) -> None:
+    closed, other = store_factory(), store_factory()
+    closed.create_pool(pool := new_pool())
+    closed.close()
+    other.ping()
+    assert other.get_pool(pool.pool_id) == pool
+    other.create_pool(second := new_pool())
+    assert [p.pool_id for p in other.list_pools(pool.account_id, 10)] == sorted([pool.pool_id, second.pool_id])
+
+
+@pytest.mark.sql
 def test_an_unreachable_postgres_is_unavailable_at_open(tmp_path: Path) -> None:
     with pytest.raises(Unavailable, match="cannot connect to PostgreSQL.*refused") as caught:
         open_store("postgresql://postgres:pw-S3cret@127.0.0.1:1/test", tmp_path, pool_timeout=1.0)
     assert "pw-S3cret" not in str(caught.value)
 
 
+@pytest.mark.sql
 def test_a_malformed_postgres_url_is_refused_without_echoing_it(tmp_path: Path) -> None:
     with pytest.raises(StorageError) as caught:
         open_store("postgresql://someone:pw%zzS3cret@127.0.0.1:1/test", tmp_path, pool_timeout=1.0)
     assert "S3cret" not in str(caught.value) and caught.value.__cause__ is None
 
 
+@pytest.mark.sql
 @pytest.mark.postgres
 def test_a_wrong_role_is_named_in_the_error_and_the_password_is_not(postgres_admin_url: str, tmp_path: Path) -> None:
     parts = urlsplit(postgres_admin_url)
@@ -59,6 +76,7 @@ def via_proxy(url: str, port: int) -> str:
     return urlunsplit(parts._replace(netloc=f"{netloc[0]}@{host}" if len(netloc) == 2 else host))
 
 
+@pytest.mark.sql
 @pytest.mark.postgres
 def test_connections_killed_by_the_server_are_replaced_transparently(postgres_schema_url: str, tmp_path: Path) -> None:
     store = open_store(postgres_schema_url, tmp_path, pool_min_size=2)
@@ -78,6 +96,7 @@ def test_connections_killed_by_the_server_are_replaced_transparently(postgres_sc
         store.close()
 
 
+@pytest.mark.sql
 @pytest.mark.postgres
 def test_ping_is_unavailable_while_postgres_is_down_and_recovers_after(postgres_schema_url: str, tmp_path: Path) -> None:
     target = urlsplit(postgres_schema_url)
@@ -99,7 +118,7 @@ def test_ping_is_unavailable_while_postgres_is_down_and_recovers_after(postgres_
         proxy.down()
 
 
-def wait_for_ping(store: SqlStore, attempts: int) -> bool:
+def wait_for_ping(store: Store, attempts: int) -> bool:
     """The pool reconnects in the background with back-off; give it a bounded while."""
     for _ in range(attempts):
         try:

@@ -2,7 +2,8 @@
 
 Each method and its errors; names unique per account case-insensitively and kept as
 given; updaters that raise; two handles racing (two idpool nodes); accounts kept apart;
-paging while rows are added; UTC timestamps; a version-1 database migrated to 2.
+paging while rows are added; UTC timestamps. SQL only (marked ``sql``): a version-1
+database migrated to 2, and the schema's cascade from a user row to its keys.
 """
 
 from __future__ import annotations
@@ -17,9 +18,9 @@ import pytest
 
 from idpool.ids import new_access_key_id, new_unique_id
 from idpool.model import AccessKey, Login, Role, User
-from idpool.storage import AlreadyExists, Conflict, NotFound
+from idpool.storage import AlreadyExists, Conflict, NotFound, Store
 from idpool.storage.migrations import MIGRATIONS, migrate, schema_version
-from idpool.storage.open import open_store
+from idpool.storage.open import open_sql_store
 from idpool.storage.sql import SqlStore
 
 from .conftest import StoreFactory
@@ -50,14 +51,14 @@ def new_access_key(user: User, *, at: dt.datetime = T0, user_name: str | None = 
 
 
 @pytest.fixture
-def alice(store: SqlStore) -> User:
+def alice(store: Store) -> User:
     user = new_user("Alice")
     store.create_user(user)
     return user
 
 
 # --- roles: create, get, case-insensitive names -------------------------------------------------
-def test_a_role_round_trips_with_every_field(store: SqlStore) -> None:
+def test_a_role_round_trips_with_every_field(store: Store) -> None:
     role = new_role(
         "Deploy.Bot@ci", path="/ci/", description="déploiement ✓", max_session_duration=43200,
         tags={"team": "blue", "ünïcode": "✓"}, policies={"read": POLICY, "Also": POLICY.replace("Get", "List")},
@@ -67,14 +68,14 @@ def test_a_role_round_trips_with_every_field(store: SqlStore) -> None:
     assert store.get_role(ACCOUNT, "Deploy.Bot@ci").arn == "arn:aws:iam::111111111111:role/ci/Deploy.Bot@ci"
 
 
-def test_a_role_name_is_found_in_any_case_and_keeps_its_spelling(store: SqlStore) -> None:
+def test_a_role_name_is_found_in_any_case_and_keeps_its_spelling(store: Store) -> None:
     store.create_role(role := new_role("MyRole"))
     for spelling in ("MyRole", "myrole", "MYROLE", "mYrOLE"):
         assert store.get_role(ACCOUNT, spelling) == role
     assert store.list_roles(ACCOUNT, 10)[0].name == "MyRole"
 
 
-def test_role_names_are_unique_per_account_in_any_case(store: SqlStore) -> None:
+def test_role_names_are_unique_per_account_in_any_case(store: Store) -> None:
     store.create_role(admin := new_role("Admin"))
     for taken in ("Admin", "admin", "ADMIN"):
         with pytest.raises(AlreadyExists):
@@ -85,7 +86,7 @@ def test_role_names_are_unique_per_account_in_any_case(store: SqlStore) -> None:
     assert [r.name for r in store.list_roles(ACCOUNT, 10)] == ["Admin"]
 
 
-def test_a_taken_role_id_is_already_exists(store: SqlStore) -> None:
+def test_a_taken_role_id_is_already_exists(store: Store) -> None:
     store.create_role(role := new_role("one"))
     with pytest.raises(AlreadyExists):
         store.create_role(dataclasses.replace(role, name="two"))
@@ -93,7 +94,7 @@ def test_a_taken_role_id_is_already_exists(store: SqlStore) -> None:
         store.get_role(ACCOUNT, "two")
 
 
-def test_a_missing_role_is_not_found_and_accounts_are_apart(store: SqlStore) -> None:
+def test_a_missing_role_is_not_found_and_accounts_are_apart(store: Store) -> None:
     store.create_role(new_role("Admin"))
     with pytest.raises(NotFound):
         store.get_role(ACCOUNT, "nobody")
@@ -102,7 +103,7 @@ def test_a_missing_role_is_not_found_and_accounts_are_apart(store: SqlStore) -> 
 
 
 # --- roles: update, delete -----------------------------------------------------------------------
-def test_update_role_stores_the_change_and_keeps_what_the_store_owns(store: SqlStore) -> None:
+def test_update_role_stores_the_change_and_keeps_what_the_store_owns(store: Store) -> None:
     store.create_role(role := new_role("Admin", tags={"b": "2"}))
 
     def change(r: Role) -> Role:
@@ -120,7 +121,7 @@ def test_update_role_stores_the_change_and_keeps_what_the_store_owns(store: SqlS
     assert got.role_id == role.role_id and got.name == "Admin"
 
 
-def test_a_role_updater_that_raises_changes_nothing(store: SqlStore) -> None:
+def test_a_role_updater_that_raises_changes_nothing(store: Store) -> None:
     store.create_role(role := new_role(policies={"p": POLICY}))
 
     def refuse(r: Role) -> Role:
@@ -132,14 +133,14 @@ def test_a_role_updater_that_raises_changes_nothing(store: SqlStore) -> None:
 
 
 @pytest.mark.parametrize("field,value", [("name", "Renamed"), ("name", "ADMIN"), ("account_id", OTHER_ACCOUNT), ("role_id", "AROAOTHER")])
-def test_a_role_updater_may_not_move_or_rename_it(store: SqlStore, field: str, value: str) -> None:
+def test_a_role_updater_may_not_move_or_rename_it(store: Store, field: str, value: str) -> None:
     store.create_role(role := new_role("Admin"))
     with pytest.raises(ValueError):
         store.update_role(ACCOUNT, "Admin", lambda r: dataclasses.replace(r, **{field: value}))  # type: ignore[arg-type]
     assert store.get_role(ACCOUNT, "Admin") == role
 
 
-def test_update_or_delete_a_missing_role_is_not_found(store: SqlStore) -> None:
+def test_update_or_delete_a_missing_role_is_not_found(store: Store) -> None:
     store.create_role(new_role("Admin", OTHER_ACCOUNT))
     with pytest.raises(NotFound):
         store.update_role(ACCOUNT, "Admin", lambda r: r)
@@ -147,7 +148,7 @@ def test_update_or_delete_a_missing_role_is_not_found(store: SqlStore) -> None:
         store.delete_role(ACCOUNT, "Admin")
 
 
-def test_delete_role_runs_the_check_on_the_current_role(store: SqlStore) -> None:
+def test_delete_role_runs_the_check_on_the_current_role(store: Store) -> None:
     store.create_role(new_role("Admin"))
     store.update_role(ACCOUNT, "Admin", lambda r: dataclasses.replace(r, policies={"p": POLICY}))
     seen: list[Role] = []
@@ -169,7 +170,7 @@ def test_delete_role_runs_the_check_on_the_current_role(store: SqlStore) -> None
 
 
 # --- listing roles --------------------------------------------------------------------------------
-def test_list_roles_orders_by_lower_cased_name_and_pages(store: SqlStore) -> None:
+def test_list_roles_orders_by_lower_cased_name_and_pages(store: Store) -> None:
     names = ["beta", "Alpha", "gamma", "Delta", "epsilon", "ALPHA2", "zeta", "Eta"]
     for name in names:
         store.create_role(new_role(name))
@@ -185,7 +186,7 @@ def test_list_roles_orders_by_lower_cased_name_and_pages(store: SqlStore) -> Non
     assert store.list_roles("333333333333", 100) == [] and store.list_roles(ACCOUNT, 0) == []
 
 
-def test_list_roles_filters_by_exact_path_prefix(store: SqlStore) -> None:
+def test_list_roles_filters_by_exact_path_prefix(store: Store) -> None:
     paths = {"root": "/", "eng": "/eng/", "eng-ci": "/eng/ci/", "Eng-upper": "/Eng/", "pct": "/a%b/", "under": "/a_b/", "x": "/axb/"}
     for name, path in paths.items():
         store.create_role(new_role(name, path=path))
@@ -202,14 +203,14 @@ def test_list_roles_filters_by_exact_path_prefix(store: SqlStore) -> None:
 
 
 # --- users ----------------------------------------------------------------------------------------------
-def test_a_user_round_trips_and_is_found_in_any_case(store: SqlStore) -> None:
+def test_a_user_round_trips_and_is_found_in_any_case(store: Store) -> None:
     user = new_user("Bob.Builder", path="/staff/", tags={"k": "v"}, policies={"p": POLICY})
     store.create_user(user)
     assert store.get_user(ACCOUNT, "bob.builder") == user == store.get_user(ACCOUNT, "BOB.BUILDER")
     assert store.get_user(ACCOUNT, "Bob.Builder").arn == "arn:aws:iam::111111111111:user/staff/Bob.Builder"
 
 
-def test_user_errors(store: SqlStore, alice: User) -> None:
+def test_user_errors(store: Store, alice: User) -> None:
     with pytest.raises(AlreadyExists):
         store.create_user(new_user("ALICE"))
     with pytest.raises(AlreadyExists):
@@ -226,7 +227,7 @@ def test_user_errors(store: SqlStore, alice: User) -> None:
     assert (store.get_user(ACCOUNT, "alice"), store.get_user(OTHER_ACCOUNT, "Alice")) == (alice, theirs)
 
 
-def test_update_user_and_an_updater_that_raises(store: SqlStore, alice: User) -> None:
+def test_update_user_and_an_updater_that_raises(store: Store, alice: User) -> None:
     updated = store.update_user(ACCOUNT, "alice", lambda u: dataclasses.replace(u, path="/moved/", policies={"b": "{}", "a": "{}"}))
     assert (updated.path, list(updated.policies), updated.created_at) == ("/moved/", ["a", "b"], T0)
     assert store.get_user(ACCOUNT, "ALICE") == updated
@@ -241,7 +242,7 @@ def test_update_user_and_an_updater_that_raises(store: SqlStore, alice: User) ->
     assert store.get_user(ACCOUNT, "alice") == updated
 
 
-def test_delete_user_check_sees_the_user_and_may_refuse(store: SqlStore, alice: User) -> None:
+def test_delete_user_check_sees_the_user_and_may_refuse(store: Store, alice: User) -> None:
     def refuse(user: User) -> None:
         raise PermissionError(user.name)
 
@@ -253,7 +254,7 @@ def test_delete_user_check_sees_the_user_and_may_refuse(store: SqlStore, alice: 
         store.get_user(ACCOUNT, "alice")
 
 
-def test_list_users_orders_pages_and_filters(store: SqlStore) -> None:
+def test_list_users_orders_pages_and_filters(store: Store) -> None:
     for name, path in [("carol", "/a/"), ("Bob", "/b/"), ("alice", "/a/"), ("Dave", "/a/x/")]:
         store.create_user(new_user(name, path=path))
     store.create_user(new_user("aaron", OTHER_ACCOUNT))
@@ -265,7 +266,7 @@ def test_list_users_orders_pages_and_filters(store: SqlStore) -> None:
 
 
 # --- access keys ----------------------------------------------------------------------------------------
-def test_an_access_key_round_trips_and_names_the_stored_user(store: SqlStore, alice: User) -> None:
+def test_an_access_key_round_trips_and_names_the_stored_user(store: Store, alice: User) -> None:
     key = new_access_key(alice, user_name="aLiCe")
     store.create_access_key(key, 2)
     stored = dataclasses.replace(key, user_name="Alice")
@@ -274,7 +275,7 @@ def test_an_access_key_round_trips_and_names_the_stored_user(store: SqlStore, al
     assert store.get_access_key(new_access_key_id("AKIA")) is None
 
 
-def test_create_access_key_errors(store: SqlStore, alice: User) -> None:
+def test_create_access_key_errors(store: Store, alice: User) -> None:
     with pytest.raises(NotFound):
         store.create_access_key(new_access_key(new_user("ghost")), 2)
     with pytest.raises(NotFound):
@@ -287,7 +288,7 @@ def test_create_access_key_errors(store: SqlStore, alice: User) -> None:
     assert store.list_access_keys(ACCOUNT, "alice") == [key]
 
 
-def test_a_user_holds_at_most_max_per_user_keys(store: SqlStore, alice: User) -> None:
+def test_a_user_holds_at_most_max_per_user_keys(store: Store, alice: User) -> None:
     first, second = new_access_key(alice), new_access_key(alice, at=LATER)
     store.create_access_key(second, 2)
     store.create_access_key(first, 2)
@@ -302,7 +303,7 @@ def test_a_user_holds_at_most_max_per_user_keys(store: SqlStore, alice: User) ->
     assert store.list_access_keys(ACCOUNT, "bob") == [bobs]
 
 
-def test_key_status_and_delete_need_the_owning_user(store: SqlStore, alice: User) -> None:
+def test_key_status_and_delete_need_the_owning_user(store: Store, alice: User) -> None:
     store.create_user(bob := new_user("bob"))
     store.create_user(new_user("alice", OTHER_ACCOUNT))
     store.create_access_key(key := new_access_key(alice), 2)
@@ -326,7 +327,7 @@ def test_key_status_and_delete_need_the_owning_user(store: SqlStore, alice: User
         store.delete_access_key(ACCOUNT, "alice", key.access_key_id)
 
 
-def test_delete_user_is_refused_while_keys_remain(store: SqlStore, alice: User) -> None:
+def test_delete_user_is_refused_while_keys_remain(store: Store, alice: User) -> None:
     store.create_access_key(key := new_access_key(alice), 2)
     checked: list[str] = []
     with pytest.raises(Conflict):
@@ -339,14 +340,16 @@ def test_delete_user_is_refused_while_keys_remain(store: SqlStore, alice: User) 
         store.create_access_key(new_access_key(alice), 2)
 
 
-def test_a_users_keys_go_with_the_user_row(store: SqlStore, alice: User) -> None:
+@pytest.mark.sql
+def test_a_users_keys_go_with_the_user_row(sql_store: SqlStore) -> None:
     # delete_user refuses while keys remain; the schema's ON DELETE CASCADE is the backstop
-    store.create_access_key(key := new_access_key(alice), 2)
-    store.create_user(bob := new_user("bob"))
-    store.create_access_key(bobs := new_access_key(bob), 2)
-    store.flavor.run(lambda tx: tx.run("DELETE FROM iam_users WHERE user_id = ?", (alice.user_id,)), write=True)
-    assert store.get_access_key(key.access_key_id) is None
-    assert store.flavor.run(lambda tx: tx.all("SELECT access_key_id FROM iam_access_keys")) == [(bobs.access_key_id,)]
+    sql_store.create_user(alice := new_user("Alice"))
+    sql_store.create_access_key(key := new_access_key(alice), 2)
+    sql_store.create_user(bob := new_user("bob"))
+    sql_store.create_access_key(bobs := new_access_key(bob), 2)
+    sql_store.flavor.run(lambda tx: tx.run("DELETE FROM iam_users WHERE user_id = ?", (alice.user_id,)), write=True)
+    assert sql_store.get_access_key(key.access_key_id) is None
+    assert sql_store.flavor.run(lambda tx: tx.all("SELECT access_key_id FROM iam_access_keys")) == [(bobs.access_key_id,)]
 
 
 # --- two nodes racing ---------------------------------------------------------------------------------
@@ -434,7 +437,7 @@ def test_paging_roles_sees_every_existing_role_once_while_roles_are_added(store_
 
 
 # --- time ----------------------------------------------------------------------------------------------
-def test_iam_timestamps_come_back_utc_aware_and_equal(store: SqlStore) -> None:
+def test_iam_timestamps_come_back_utc_aware_and_equal(store: Store) -> None:
     india = dt.timezone(dt.timedelta(hours=5, minutes=30))
     at = dt.datetime(2031, 12, 31, 23, 59, 58, 999999, tzinfo=india)
     store.create_role(new_role("r", at=at))
@@ -445,7 +448,7 @@ def test_iam_timestamps_come_back_utc_aware_and_equal(store: SqlStore) -> None:
         assert got == at and got.utcoffset() == dt.timedelta(0) and (got.hour, got.microsecond) == (18, 999999)
 
 
-def test_naive_iam_timestamps_are_refused(store: SqlStore, alice: User) -> None:
+def test_naive_iam_timestamps_are_refused(store: Store, alice: User) -> None:
     naive = dt.datetime(2026, 1, 1)
     with pytest.raises(ValueError):
         store.create_role(new_role(at=naive))
@@ -457,8 +460,9 @@ def test_naive_iam_timestamps_are_refused(store: SqlStore, alice: User) -> None:
 
 
 # --- migration 1 -> 2 ----------------------------------------------------------------------------------
-def test_a_version_1_database_migrates_to_2_with_its_data(database_url: str, tmp_path: Path) -> None:
-    store = open_store(database_url, tmp_path, migrate=False)
+@pytest.mark.sql
+def test_a_version_1_database_migrates_to_2_with_its_data(sql_database_url: str, tmp_path: Path) -> None:
+    store = open_sql_store(sql_database_url, tmp_path, migrate=False)
     try:
         assert migrate(store.flavor, MIGRATIONS[:1]) == 1
         store.create_pool(pool := new_pool())

@@ -8,8 +8,7 @@ import datetime as dt
 import pytest
 
 from idpool.model import Identity, IdentityPool, Login
-from idpool.storage import AlreadyExists, Conflict, NotFound
-from idpool.storage.sql import SqlStore
+from idpool.storage import AlreadyExists, Conflict, NotFound, Store
 
 from .records import T0, new_identity, new_pool
 
@@ -18,26 +17,26 @@ LATER = T0 + dt.timedelta(minutes=5)
 
 
 @pytest.fixture
-def pool(store: SqlStore) -> IdentityPool:
+def pool(store: Store) -> IdentityPool:
     pool = new_pool(developer_provider_name=DEV)
     store.create_pool(pool)
     return pool
 
 
-def linked(store: SqlStore, pool: IdentityPool, *subjects: str) -> Identity:
+def linked(store: Store, pool: IdentityPool, *subjects: str) -> Identity:
     identity = new_identity(pool)
     store.create_identity(identity)
     return store.link_logins(identity.identity_id, [Login(DEV, s) for s in subjects], T0)
 
 
 # --- create / get ---------------------------------------------------------------------
-def test_a_guest_identity_round_trips(store: SqlStore, pool: IdentityPool) -> None:
+def test_a_guest_identity_round_trips(store: Store, pool: IdentityPool) -> None:
     identity = new_identity(pool)
     store.create_identity(identity)
     assert store.get_identity(identity.identity_id) == identity
 
 
-def test_create_identity_errors(store: SqlStore, pool: IdentityPool) -> None:
+def test_create_identity_errors(store: Store, pool: IdentityPool) -> None:
     identity = new_identity(pool)
     store.create_identity(identity)
     with pytest.raises(AlreadyExists):
@@ -50,13 +49,13 @@ def test_create_identity_errors(store: SqlStore, pool: IdentityPool) -> None:
         store.get_identity(orphan.identity_id)
 
 
-def test_get_missing_identity_is_not_found(store: SqlStore) -> None:
+def test_get_missing_identity_is_not_found(store: Store) -> None:
     with pytest.raises(NotFound):
         store.get_identity("us-east-1:missing")
 
 
 # --- get_or_create_identity_for_login ------------------------------------------------
-def test_get_or_create_creates_once_then_finds(store: SqlStore, pool: IdentityPool) -> None:
+def test_get_or_create_creates_once_then_finds(store: Store, pool: IdentityPool) -> None:
     login = Login(DEV, "alice")
     candidate = new_identity(pool)
     created, was_created = store.get_or_create_identity_for_login(pool.pool_id, login, candidate)
@@ -68,7 +67,7 @@ def test_get_or_create_creates_once_then_finds(store: SqlStore, pool: IdentityPo
     assert len(store.list_identities(pool.pool_id, 10)) == 1
 
 
-def test_logins_are_scoped_to_their_pool(store: SqlStore, pool: IdentityPool) -> None:
+def test_logins_are_scoped_to_their_pool(store: Store, pool: IdentityPool) -> None:
     other = new_pool()
     store.create_pool(other)
     login = Login(DEV, "alice")
@@ -79,7 +78,7 @@ def test_logins_are_scoped_to_their_pool(store: SqlStore, pool: IdentityPool) ->
     assert store.identity_for_login(other.pool_id, login) == theirs
 
 
-def test_get_or_create_in_a_missing_pool_is_not_found_and_creates_nothing(store: SqlStore, pool: IdentityPool) -> None:
+def test_get_or_create_in_a_missing_pool_is_not_found_and_creates_nothing(store: Store, pool: IdentityPool) -> None:
     ghost = new_pool()
     candidate = new_identity(ghost)
     with pytest.raises(NotFound):
@@ -88,12 +87,12 @@ def test_get_or_create_in_a_missing_pool_is_not_found_and_creates_nothing(store:
         store.get_identity(candidate.identity_id)
 
 
-def test_get_or_create_refuses_a_candidate_from_another_pool(store: SqlStore, pool: IdentityPool) -> None:
+def test_get_or_create_refuses_a_candidate_from_another_pool(store: Store, pool: IdentityPool) -> None:
     with pytest.raises(ValueError):
         store.get_or_create_identity_for_login(pool.pool_id, Login(DEV, "a"), new_identity(new_pool()))
 
 
-def test_identity_for_login_returns_the_identity_with_sorted_logins(store: SqlStore, pool: IdentityPool) -> None:
+def test_identity_for_login_returns_the_identity_with_sorted_logins(store: Store, pool: IdentityPool) -> None:
     assert store.identity_for_login(pool.pool_id, Login(DEV, "zed")) is None
     identity = linked(store, pool, "zed", "amy", "mo")
     assert identity.logins == (Login(DEV, "amy"), Login(DEV, "mo"), Login(DEV, "zed"))
@@ -102,7 +101,7 @@ def test_identity_for_login_returns_the_identity_with_sorted_logins(store: SqlSt
 
 
 # --- link_logins -----------------------------------------------------------------------------
-def test_link_logins_links_marks_authenticated_and_bumps_last_modified(store: SqlStore, pool: IdentityPool) -> None:
+def test_link_logins_links_marks_authenticated_and_bumps_last_modified(store: Store, pool: IdentityPool) -> None:
     guest = new_identity(pool)
     store.create_identity(guest)
     seen: list[Identity] = []
@@ -116,7 +115,7 @@ def test_link_logins_links_marks_authenticated_and_bumps_last_modified(store: Sq
     assert again.logins == result.logins and store.get_identity(guest.identity_id) == again
 
 
-def test_link_of_a_login_owned_elsewhere_is_conflict_and_changes_nothing(store: SqlStore, pool: IdentityPool) -> None:
+def test_link_of_a_login_owned_elsewhere_is_conflict_and_changes_nothing(store: Store, pool: IdentityPool) -> None:
     owner = linked(store, pool, "taken")
     guest = new_identity(pool)
     store.create_identity(guest)
@@ -128,7 +127,7 @@ def test_link_of_a_login_owned_elsewhere_is_conflict_and_changes_nothing(store: 
     assert store.get_identity(owner.identity_id) == owner
 
 
-def test_a_check_that_raises_abandons_the_link(store: SqlStore, pool: IdentityPool) -> None:
+def test_a_check_that_raises_abandons_the_link(store: Store, pool: IdentityPool) -> None:
     guest = new_identity(pool)
     store.create_identity(guest)
 
@@ -140,14 +139,14 @@ def test_a_check_that_raises_abandons_the_link(store: SqlStore, pool: IdentityPo
     assert store.get_identity(guest.identity_id) == guest
 
 
-def test_link_to_a_missing_identity_is_not_found(store: SqlStore, pool: IdentityPool) -> None:
+def test_link_to_a_missing_identity_is_not_found(store: Store, pool: IdentityPool) -> None:
     with pytest.raises(NotFound):
         store.link_logins("us-east-1:missing", [Login(DEV, "a")], LATER)
     assert store.identity_for_login(pool.pool_id, Login(DEV, "a")) is None
 
 
 # --- unlink_logins -------------------------------------------------------------------------------
-def test_unlink_by_login_and_by_provider(store: SqlStore, pool: IdentityPool) -> None:
+def test_unlink_by_login_and_by_provider(store: Store, pool: IdentityPool) -> None:
     identity = linked(store, pool, "a", "b")
     identity = store.link_logins(identity.identity_id, [Login("graph.facebook.com", "1"), Login("x.example", "9")], T0)
     other = linked(store, pool, "c")
@@ -162,7 +161,7 @@ def test_unlink_by_login_and_by_provider(store: SqlStore, pool: IdentityPool) ->
     assert store.identity_for_login(pool.pool_id, Login(DEV, "a")) is None
 
 
-def test_unlink_of_nothing_changes_nothing(store: SqlStore, pool: IdentityPool) -> None:
+def test_unlink_of_nothing_changes_nothing(store: Store, pool: IdentityPool) -> None:
     identity = linked(store, pool, "a")
     assert store.unlink_logins(identity.identity_id, LATER, logins=[Login(DEV, "zz")]) == (identity, 0)
     assert store.get_identity(identity.identity_id) == identity
@@ -170,7 +169,7 @@ def test_unlink_of_nothing_changes_nothing(store: SqlStore, pool: IdentityPool) 
         store.unlink_logins("us-east-1:missing", LATER, providers=[DEV])
 
 
-def test_an_unlinked_login_can_be_claimed_again(store: SqlStore, pool: IdentityPool) -> None:
+def test_an_unlinked_login_can_be_claimed_again(store: Store, pool: IdentityPool) -> None:
     first = linked(store, pool, "a")
     store.unlink_logins(first.identity_id, LATER, providers=[DEV])
     second, created = store.get_or_create_identity_for_login(pool.pool_id, Login(DEV, "a"), new_identity(pool))
@@ -178,7 +177,7 @@ def test_an_unlinked_login_can_be_claimed_again(store: SqlStore, pool: IdentityP
 
 
 # --- merge_identities ---------------------------------------------------------------------------------
-def test_merge_moves_logins_and_disables_the_source(store: SqlStore, pool: IdentityPool) -> None:
+def test_merge_moves_logins_and_disables_the_source(store: Store, pool: IdentityPool) -> None:
     source, destination = linked(store, pool, "s1", "s2"), linked(store, pool, "d1")
     seen: list[tuple[Identity, Identity]] = []
     merged = store.merge_identities(source.identity_id, destination.identity_id, LATER, lambda s, d: seen.append((s, d)))
@@ -191,14 +190,14 @@ def test_merge_moves_logins_and_disables_the_source(store: SqlStore, pool: Ident
     assert store.identity_for_login(pool.pool_id, Login(DEV, "s1")) == merged
 
 
-def test_merging_a_guest_into_a_guest_authenticates_only_if_logins_moved(store: SqlStore, pool: IdentityPool) -> None:
+def test_merging_a_guest_into_a_guest_authenticates_only_if_logins_moved(store: Store, pool: IdentityPool) -> None:
     source, destination = new_identity(pool), new_identity(pool)
     store.create_identity(source)
     store.create_identity(destination)
     assert not store.merge_identities(source.identity_id, destination.identity_id, LATER).authenticated
 
 
-def test_merge_errors_change_nothing(store: SqlStore, pool: IdentityPool) -> None:
+def test_merge_errors_change_nothing(store: Store, pool: IdentityPool) -> None:
     source, destination = linked(store, pool, "s"), linked(store, pool, "d")
 
     def refuse(s: Identity, d: Identity) -> None:
@@ -221,7 +220,7 @@ def test_merge_errors_change_nothing(store: SqlStore, pool: IdentityPool) -> Non
 
 
 # --- list_identities ------------------------------------------------------------------------------------
-def test_list_identities_pages_in_id_order_with_logins(store: SqlStore, pool: IdentityPool) -> None:
+def test_list_identities_pages_in_id_order_with_logins(store: Store, pool: IdentityPool) -> None:
     made = [linked(store, pool, f"u{i}a", f"u{i}b") for i in range(5)]
     guests = [new_identity(pool) for _ in range(2)]
     for guest in guests:
@@ -237,7 +236,7 @@ def test_list_identities_pages_in_id_order_with_logins(store: SqlStore, pool: Id
     assert store.list_identities(pool.pool_id, 0) == []
 
 
-def test_list_identities_can_hide_disabled_ones(store: SqlStore, pool: IdentityPool) -> None:
+def test_list_identities_can_hide_disabled_ones(store: Store, pool: IdentityPool) -> None:
     source, destination = linked(store, pool, "s"), linked(store, pool, "d")
     store.merge_identities(source.identity_id, destination.identity_id, LATER)
     assert [i.identity_id for i in store.list_identities(pool.pool_id, 10, hide_disabled=True)] == [destination.identity_id]
@@ -245,7 +244,7 @@ def test_list_identities_can_hide_disabled_ones(store: SqlStore, pool: IdentityP
 
 
 # --- delete_identities -----------------------------------------------------------------------------------
-def test_delete_identities_removes_them_and_their_logins_and_ignores_unknown_ids(store: SqlStore, pool: IdentityPool) -> None:
+def test_delete_identities_removes_them_and_their_logins_and_ignores_unknown_ids(store: Store, pool: IdentityPool) -> None:
     doomed, kept = linked(store, pool, "a"), linked(store, pool, "b")
     store.delete_identities([doomed.identity_id, "us-east-1:unknown", doomed.identity_id])
     with pytest.raises(NotFound):

@@ -9,8 +9,7 @@ import threading
 import pytest
 
 from idpool.model import CognitoProvider, IdentityPool, Login, MappingRule, PrincipalTagMap, RoleMapping
-from idpool.storage import AlreadyExists, NotFound
-from idpool.storage.sql import SqlStore
+from idpool.storage import AlreadyExists, NotFound, Store
 
 from .conftest import StoreFactory
 from .racing import errors, race
@@ -18,11 +17,11 @@ from .records import ACCOUNT, OTHER_ACCOUNT, T0, new_identity, new_pool
 
 
 # --- settings ----------------------------------------------------------------------
-def test_a_missing_setting_is_none(store: SqlStore) -> None:
+def test_a_missing_setting_is_none(store: Store) -> None:
     assert store.get_setting("root-key") is None
 
 
-def test_put_setting_if_absent_keeps_the_first_value(store: SqlStore) -> None:
+def test_put_setting_if_absent_keeps_the_first_value(store: Store) -> None:
     assert store.put_setting_if_absent("root-key", "first") == "first"
     assert store.put_setting_if_absent("root-key", "second") == "first"
     assert store.get_setting("root-key") == "first"
@@ -58,13 +57,13 @@ def full_pool() -> IdentityPool:
     )
 
 
-def test_a_pool_round_trips_with_every_field(store: SqlStore) -> None:
+def test_a_pool_round_trips_with_every_field(store: Store) -> None:
     pool = full_pool()
     store.create_pool(pool)
     assert store.get_pool(pool.pool_id) == pool
 
 
-def test_creating_a_taken_pool_id_is_already_exists_and_keeps_the_original(store: SqlStore) -> None:
+def test_creating_a_taken_pool_id_is_already_exists_and_keeps_the_original(store: Store) -> None:
     pool = new_pool(name="original")
     store.create_pool(pool)
     with pytest.raises(AlreadyExists):
@@ -72,13 +71,13 @@ def test_creating_a_taken_pool_id_is_already_exists_and_keeps_the_original(store
     assert store.get_pool(pool.pool_id) == pool
 
 
-def test_get_missing_pool_is_not_found(store: SqlStore) -> None:
+def test_get_missing_pool_is_not_found(store: Store) -> None:
     with pytest.raises(NotFound):
         store.get_pool("us-east-1:00000000-0000-0000-0000-000000000000")
 
 
 # --- update_pool ---------------------------------------------------------------------------
-def test_update_pool_stores_the_change_and_bumps_the_version(store: SqlStore) -> None:
+def test_update_pool_stores_the_change_and_bumps_the_version(store: Store) -> None:
     pool = new_pool()
     store.create_pool(pool)
     updated = store.update_pool(pool.pool_id, lambda p: dataclasses.replace(p, name="renamed", tags={"a": "1"}))
@@ -89,7 +88,7 @@ def test_update_pool_stores_the_change_and_bumps_the_version(store: SqlStore) ->
     assert store.get_pool(pool.pool_id) == again
 
 
-def test_an_updater_that_raises_changes_nothing(store: SqlStore) -> None:
+def test_an_updater_that_raises_changes_nothing(store: Store) -> None:
     pool = new_pool()
     store.create_pool(pool)
 
@@ -101,7 +100,7 @@ def test_an_updater_that_raises_changes_nothing(store: SqlStore) -> None:
     assert store.get_pool(pool.pool_id) == pool
 
 
-def test_an_updater_may_not_move_a_pool(store: SqlStore) -> None:
+def test_an_updater_may_not_move_a_pool(store: Store) -> None:
     pool = new_pool()
     store.create_pool(pool)
     with pytest.raises(ValueError):
@@ -109,7 +108,7 @@ def test_an_updater_may_not_move_a_pool(store: SqlStore) -> None:
     assert store.get_pool(pool.pool_id) == pool
 
 
-def test_update_missing_pool_is_not_found(store: SqlStore) -> None:
+def test_update_missing_pool_is_not_found(store: Store) -> None:
     with pytest.raises(NotFound):
         store.update_pool("us-east-1:nope", lambda p: p)
 
@@ -136,7 +135,7 @@ def test_concurrent_updates_lose_nothing(store_factory: StoreFactory) -> None:
 
 
 # --- delete_pool ---------------------------------------------------------------------------
-def test_delete_pool_removes_its_identities_and_logins_only(store: SqlStore) -> None:
+def test_delete_pool_removes_its_identities_and_logins_only(store: Store) -> None:
     doomed, kept = new_pool(), new_pool()
     store.create_pool(doomed)
     store.create_pool(kept)
@@ -154,13 +153,13 @@ def test_delete_pool_removes_its_identities_and_logins_only(store: SqlStore) -> 
     assert store.identity_for_login(kept.pool_id, login) == stays
 
 
-def test_delete_missing_pool_is_not_found(store: SqlStore) -> None:
+def test_delete_missing_pool_is_not_found(store: Store) -> None:
     with pytest.raises(NotFound):
         store.delete_pool("us-east-1:nope")
 
 
 # --- listing, paging, accounts ---------------------------------------------------------------
-def test_list_pools_is_per_account_ordered_and_paged(store: SqlStore) -> None:
+def test_list_pools_is_per_account_ordered_and_paged(store: Store) -> None:
     mine = [new_pool(ACCOUNT) for _ in range(7)]
     theirs = [new_pool(OTHER_ACCOUNT) for _ in range(3)]
     for pool in mine + theirs:
@@ -204,7 +203,7 @@ def test_paging_sees_every_existing_pool_once_while_pools_are_added(store_factor
 
 
 # --- time ----------------------------------------------------------------------------------------
-def test_timestamps_come_back_utc_aware_and_equal(store: SqlStore) -> None:
+def test_timestamps_come_back_utc_aware_and_equal(store: Store) -> None:
     india = dt.timezone(dt.timedelta(hours=5, minutes=30))
     at = dt.datetime(2031, 12, 31, 23, 59, 58, 999999, tzinfo=india)
     pool = new_pool(at=at)
@@ -214,6 +213,6 @@ def test_timestamps_come_back_utc_aware_and_equal(store: SqlStore) -> None:
     assert (got.hour, got.minute, got.microsecond) == (18, 29, 999999)
 
 
-def test_naive_timestamps_are_refused(store: SqlStore) -> None:
+def test_naive_timestamps_are_refused(store: Store) -> None:
     with pytest.raises(ValueError):
         store.create_pool(new_pool(at=dt.datetime(2026, 1, 1)))

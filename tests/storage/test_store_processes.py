@@ -21,12 +21,14 @@ import pytest
 
 from idpool.model import Login
 from idpool.storage.migrations import MIGRATIONS
-from idpool.storage.open import open_store
+from idpool.storage.open import open_sql_store
 from idpool.storage.sql import SqlStore
 
 from .records import new_pool
 
 WORKER = Path(__file__).with_name("store_worker.py")
+
+pytestmark = pytest.mark.sql  # processes sharing one database: a memory store lives in one process
 
 
 class Worker:
@@ -61,26 +63,26 @@ def run_together(workers: list[Worker]) -> list[Any]:
     return [worker.result() for worker in workers]
 
 
-def test_processes_claiming_one_new_login_get_one_identity(store: SqlStore, database_url: str, tmp_path: Path) -> None:
+def test_processes_claiming_one_new_login_get_one_identity(sql_store: SqlStore, sql_database_url: str, tmp_path: Path) -> None:
     pool = new_pool()
-    store.create_pool(pool)
-    args = dict(url=database_url, data_dir=str(tmp_path), pool_id=pool.pool_id, account_id=pool.account_id,
+    sql_store.create_pool(pool)
+    args = dict(url=sql_database_url, data_dir=str(tmp_path), pool_id=pool.pool_id, account_id=pool.account_id,
                 provider="dev", subject="alice", threads=25)  # fmt: skip
     results = run_together([Worker("claim", tmp_path / f"w{i}.log", **args) for i in range(2)])
     claims = results[0] + results[1]
     assert all(isinstance(c, list) for c in claims), claims
     assert len({identity_id for identity_id, _ in claims}) == 1
     assert [created for _, created in claims].count(True) == 1
-    [identity] = store.list_identities(pool.pool_id, 100)
+    [identity] = sql_store.list_identities(pool.pool_id, 100)
     assert identity.identity_id == claims[0][0] and identity.logins == (Login("dev", "alice"),)
 
 
-def test_processes_starting_together_migrate_once(database_url: str, tmp_path: Path) -> None:
-    args = dict(url=database_url, data_dir=str(tmp_path))
+def test_processes_starting_together_migrate_once(sql_database_url: str, tmp_path: Path) -> None:
+    args = dict(url=sql_database_url, data_dir=str(tmp_path))
     versions = run_together([Worker("migrate", tmp_path / f"w{i}.log", **args) for i in range(4)])
     latest = len(MIGRATIONS)
     assert versions == [latest] * 4
-    store = open_store(database_url, tmp_path, migrate=False)
+    store = open_sql_store(sql_database_url, tmp_path, migrate=False)
     try:
         rows = store.flavor.run(lambda tx: tx.all("SELECT version, COUNT(*) FROM schema_migrations GROUP BY version"))
         assert sorted(tuple(r) for r in rows) == [(m.version, 1) for m in MIGRATIONS]
@@ -91,7 +93,7 @@ def test_processes_starting_together_migrate_once(database_url: str, tmp_path: P
 # --- SQLite only ------------------------------------------------------------------------
 @pytest.fixture
 def sqlite_store(tmp_path: Path) -> Any:
-    store = open_store(f"sqlite:///{tmp_path / 'shared.db'}", tmp_path)
+    store = open_sql_store(f"sqlite:///{tmp_path / 'shared.db'}", tmp_path)
     yield store
     store.close()
 
@@ -153,7 +155,7 @@ def test_sigkill_during_writes_loses_no_acknowledged_write(sqlite_store: SqlStor
         claimed, counted = kill_after_acks(worker, wanted=15 + round_ * 10)
         acked |= claimed
         last_count = max(last_count, counted)
-        survivor = open_store(f"sqlite:///{db}", tmp_path)
+        survivor = open_sql_store(f"sqlite:///{db}", tmp_path)
         try:
             for subject, identity_id in acked.items():
                 found = survivor.identity_for_login(pool.pool_id, Login("dev", subject))

@@ -7,8 +7,7 @@ import datetime as dt
 import pytest
 
 from idpool.model import Identity, IdentityPool, Login
-from idpool.storage import Conflict, NotFound
-from idpool.storage.sql import SqlStore
+from idpool.storage import Conflict, NotFound, Store
 
 from .conftest import StoreFactory
 from .racing import errors, race
@@ -19,26 +18,26 @@ LATER = T0 + dt.timedelta(minutes=1)
 
 
 @pytest.fixture
-def nodes(store_factory: StoreFactory) -> list[SqlStore]:
+def nodes(store_factory: StoreFactory) -> list[Store]:
     return [store_factory(), store_factory()]
 
 
 @pytest.fixture
-def pool(nodes: list[SqlStore]) -> IdentityPool:
+def pool(nodes: list[Store]) -> IdentityPool:
     pool = new_pool(developer_provider_name=DEV)
     nodes[0].create_pool(pool)
     return pool
 
 
-def claimed(store: SqlStore, pool: IdentityPool, subject: str) -> Identity:
+def claimed(store: Store, pool: IdentityPool, subject: str) -> Identity:
     return store.get_or_create_identity_for_login(pool.pool_id, Login(DEV, subject), new_identity(pool))[0]
 
 
-def all_logins(store: SqlStore, pool: IdentityPool) -> list[tuple[str, Login]]:
+def all_logins(store: Store, pool: IdentityPool) -> list[tuple[str, Login]]:
     return sorted((i.identity_id, lg) for i in store.list_identities(pool.pool_id, 1000) for lg in i.logins)
 
 
-def test_fifty_callers_claiming_one_new_login_get_one_identity(nodes: list[SqlStore], pool: IdentityPool) -> None:
+def test_fifty_callers_claiming_one_new_login_get_one_identity(nodes: list[Store], pool: IdentityPool) -> None:
     login = Login(DEV, "alice")
     candidates = [new_identity(pool) for _ in range(50)]
     results = race(50, lambda i: nodes[i % 2].get_or_create_identity_for_login(pool.pool_id, login, candidates[i]))
@@ -50,7 +49,7 @@ def test_fifty_callers_claiming_one_new_login_get_one_identity(nodes: list[SqlSt
     assert [i.identity_id for i in stored] == list(ids) and stored[0].logins == (login,)
 
 
-def test_linking_one_login_to_two_identities_at_once_has_one_winner(nodes: list[SqlStore], pool: IdentityPool) -> None:
+def test_linking_one_login_to_two_identities_at_once_has_one_winner(nodes: list[Store], pool: IdentityPool) -> None:
     for round_ in range(5):
         rivals = [new_identity(pool), new_identity(pool)]
         for rival in rivals:
@@ -66,7 +65,7 @@ def test_linking_one_login_to_two_identities_at_once_has_one_winner(nodes: list[
         assert nodes[1].identity_for_login(pool.pool_id, login) == winner
 
 
-def test_claims_and_links_of_one_login_racing_agree_on_one_owner(nodes: list[SqlStore], pool: IdentityPool) -> None:
+def test_claims_and_links_of_one_login_racing_agree_on_one_owner(nodes: list[Store], pool: IdentityPool) -> None:
     guests = [new_identity(pool) for _ in range(6)]
     for guest in guests:
         nodes[0].create_identity(guest)
@@ -90,7 +89,7 @@ def refuse_disabled(source: Identity, destination: Identity) -> None:
         raise PermissionError("disabled")
 
 
-def test_merges_into_one_destination_keep_every_login(nodes: list[SqlStore], pool: IdentityPool) -> None:
+def test_merges_into_one_destination_keep_every_login(nodes: list[Store], pool: IdentityPool) -> None:
     sources = [claimed(nodes[0], pool, f"s{i}") for i in range(6)]
     destination = claimed(nodes[0], pool, "d")
     results = race(
@@ -102,7 +101,7 @@ def test_merges_into_one_destination_keep_every_login(nodes: list[SqlStore], poo
     assert all(nodes[1].get_identity(s.identity_id).disabled for s in sources)
 
 
-def test_opposite_merges_racing_leave_one_identity_with_all_logins(nodes: list[SqlStore], pool: IdentityPool) -> None:
+def test_opposite_merges_racing_leave_one_identity_with_all_logins(nodes: list[Store], pool: IdentityPool) -> None:
     for round_ in range(4):
         a, b = claimed(nodes[0], pool, f"a{round_}"), claimed(nodes[0], pool, f"b{round_}")
         pair = [(a.identity_id, b.identity_id), (b.identity_id, a.identity_id)]
@@ -114,7 +113,7 @@ def test_opposite_merges_racing_leave_one_identity_with_all_logins(nodes: list[S
         assert nodes[1].get_identity(winner.identity_id) == winner
 
 
-def test_a_merge_racing_a_delete_is_atomic(nodes: list[SqlStore], pool: IdentityPool) -> None:
+def test_a_merge_racing_a_delete_is_atomic(nodes: list[Store], pool: IdentityPool) -> None:
     for round_ in range(5):
         src, dst = claimed(nodes[0], pool, f"src{round_}"), claimed(nodes[0], pool, f"dst{round_}")
 

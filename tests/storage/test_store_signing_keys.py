@@ -8,8 +8,7 @@ import datetime as dt
 import pytest
 
 from idpool.model import SigningKey
-from idpool.storage import AlreadyExists
-from idpool.storage.sql import SqlStore
+from idpool.storage import AlreadyExists, Store
 
 from .conftest import StoreFactory
 from .racing import errors, race
@@ -22,11 +21,11 @@ def active(keys: list[SigningKey]) -> list[str]:
     return [k.kid for k in keys if k.active]
 
 
-def test_no_keys_at_first(store: SqlStore) -> None:
+def test_no_keys_at_first(store: Store) -> None:
     assert store.list_signing_keys() == []
 
 
-def test_the_first_key_round_trips_and_a_second_first_key_is_refused(store: SqlStore) -> None:
+def test_the_first_key_round_trips_and_a_second_first_key_is_refused(store: Store) -> None:
     key = new_key("k1")
     assert store.add_first_signing_key(key)
     assert store.list_signing_keys() == [key]
@@ -34,7 +33,7 @@ def test_the_first_key_round_trips_and_a_second_first_key_is_refused(store: SqlS
     assert store.list_signing_keys() == [key]
 
 
-def test_rotation_retires_the_active_key_and_activates_the_new_one(store: SqlStore) -> None:
+def test_rotation_retires_the_active_key_and_activates_the_new_one(store: Store) -> None:
     old, new = new_key("old"), new_key("new", at=T0 + HOUR)
     store.add_first_signing_key(old)
     assert store.rotate_signing_key("old", new, T0 + 3 * HOUR, T0 + HOUR)
@@ -43,7 +42,7 @@ def test_rotation_retires_the_active_key_and_activates_the_new_one(store: SqlSto
     assert not store.add_first_signing_key(new_key("late"))
 
 
-def test_a_stale_rotation_changes_nothing(store: SqlStore) -> None:
+def test_a_stale_rotation_changes_nothing(store: Store) -> None:
     store.add_first_signing_key(new_key("k1"))
     store.rotate_signing_key("k1", new_key("k2", at=T0 + HOUR), T0 + 2 * HOUR, T0 + HOUR)
     before = store.list_signing_keys()
@@ -52,7 +51,7 @@ def test_a_stale_rotation_changes_nothing(store: SqlStore) -> None:
     assert store.list_signing_keys() == before
 
 
-def test_a_taken_kid_is_already_exists_and_the_active_key_stays(store: SqlStore) -> None:
+def test_a_taken_kid_is_already_exists_and_the_active_key_stays(store: Store) -> None:
     store.add_first_signing_key(new_key("k1"))
     store.rotate_signing_key("k1", new_key("k2", at=T0 + HOUR), T0 + 2 * HOUR, T0 + HOUR)
     before = store.list_signing_keys()
@@ -61,7 +60,7 @@ def test_a_taken_kid_is_already_exists_and_the_active_key_stays(store: SqlStore)
     assert store.list_signing_keys() == before and active(before) == ["k2"]
 
 
-def test_prune_deletes_only_retired_keys_past_verify_until(store: SqlStore) -> None:
+def test_prune_deletes_only_retired_keys_past_verify_until(store: Store) -> None:
     store.add_first_signing_key(new_key("k1"))
     store.rotate_signing_key("k1", new_key("k2", at=T0 + HOUR), T0 + 2 * HOUR, T0 + HOUR)
     store.rotate_signing_key("k2", new_key("k3", at=T0 + 2 * HOUR), T0 + 5 * HOUR, T0 + 2 * HOUR)

@@ -1,13 +1,16 @@
-"""Opening a store from ``--database-url`` and ``--data-dir`` (CONTRACT.md, "Install and start").
+"""Opening a store from ``--database-url`` and ``--data-dir`` (README.md, "Configuration").
 
 - no URL: the SQLite file ``<data_dir>/idpool.db``, the data dir created 0700 and
   the database file 0600 (it holds sealed keys and the root credentials);
 - ``sqlite:///abs/path.db``: that SQLite file;
 - ``postgresql://...`` (or ``postgres://``): PostgreSQL, with a connection pool.
   A schema other than the default can be chosen in the URL, e.g.
-  ``?options=-csearch_path%3Dmyschema``.
+  ``?options=-csearch_path%3Dmyschema``;
+- ``memory://`` or ``memory://<name>``: a ``MemoryStore``, nothing on disk, gone when the
+  process exits. Every open of the same URL in one process sees the same data (see
+  ``idpool.storage.memory.named_database``); other processes see none of it.
 
-The schema is migrated on open unless ``migrate=False``.
+The SQL schema is migrated on open unless ``migrate=False``; a memory store has no schema.
 """
 
 from __future__ import annotations
@@ -15,8 +18,9 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from idpool.storage import migrations
+from idpool.storage import Store, migrations
 from idpool.storage.flavors import Flavor
+from idpool.storage.memory import MEMORY_PREFIX, MemoryStore, memory_database_name, named_database
 from idpool.storage.postgres import PostgresFlavor
 from idpool.storage.sqlite import SqliteFlavor
 from idpool.storage.sql import SqlStore
@@ -32,8 +36,26 @@ def open_store(
     pool_min_size: int = 1,
     pool_max_size: int = 10,
     pool_timeout: float = 5.0,
+) -> Store:
+    """The store named by ``database_url``: a memory store, or an SQL one (``open_sql_store``)."""
+    if database_url is not None and database_url.startswith(MEMORY_PREFIX):
+        return MemoryStore(named_database(memory_database_name(database_url)))
+    return open_sql_store(
+        database_url, data_dir, migrate=migrate, pool_min_size=pool_min_size, pool_max_size=pool_max_size,
+        pool_timeout=pool_timeout,
+    )  # fmt: skip
+
+
+def open_sql_store(
+    database_url: str | None,
+    data_dir: Path,
+    *,
+    migrate: bool = True,
+    pool_min_size: int = 1,
+    pool_max_size: int = 10,
+    pool_timeout: float = 5.0,
 ) -> SqlStore:
-    """Open (and by default migrate) the store named by ``database_url``.
+    """Open (and by default migrate) the SQLite or PostgreSQL store named by ``database_url``.
 
     ``pool_*`` apply to PostgreSQL: connections kept open, the most opened, and how
     long a call waits for a connection before raising ``Unavailable``.
@@ -56,7 +78,7 @@ def _flavor(url: str | None, data_dir: Path, min_size: int, max_size: int, timeo
         return SqliteFlavor(_private_file(_sqlite_path(url)))
     if url.startswith(("postgresql://", "postgres://")):
         return PostgresFlavor(url, min_size=min_size, max_size=max_size, timeout=timeout)
-    raise ValueError("the database URL must start with postgresql:// or sqlite:///")
+    raise ValueError("the database URL must start with postgresql://, sqlite:/// or memory://")
 
 
 def _sqlite_path(url: str) -> Path:
