@@ -9,7 +9,7 @@ import datetime as dt
 import pytest
 
 from idpool import errors
-from idpool.access import Principal
+from idpool.auth import Principal
 from idpool.app import Services
 from idpool.clock import FixedClock
 from idpool.identity_pools.credentials import IdentityCredentials
@@ -34,7 +34,7 @@ def test_enhanced_flow_credentials_expire_one_hour_after_the_whole_second_they_w
     services: Services, pool: IdentityPool, clock: FixedClock
 ) -> None:
     identity_id = services.identities.get_id(pool.pool_id, None)
-    creds = services.credentials_for_identity(identity_id, None, None)
+    creds = services.enhanced.credentials_for_identity(identity_id, None, None)
     assert creds.expiration == WHOLE_START + dt.timedelta(hours=1)
     one_second_before = principal_at(services, clock, creds.expiration - SECOND, creds)
     assert one_second_before.kind == "assumed-role" and one_second_before.session_name == "CognitoIdentityCredentials"
@@ -49,7 +49,7 @@ def test_developer_identity_credentials_follow_the_same_hour(
 ) -> None:
     issued = services.identities.token_for_developer_identity(ACCOUNT, pool.pool_id, {DEVELOPER: "alice"})
     clock.advance(30)  # the app hands the token to the device, which asks half a minute later
-    creds = services.credentials_for_identity(issued.identity_id, {"cognito-identity.amazonaws.com": issued.token}, None)
+    creds = services.enhanced.credentials_for_identity(issued.identity_id, {"cognito-identity.amazonaws.com": issued.token}, None)
     assert creds.expiration == WHOLE_START + dt.timedelta(seconds=30, hours=1)
     assert principal_at(services, clock, creds.expiration - SECOND, creds).name == "authenticated-role"
     with pytest.raises(errors.ExpiredCredentials):

@@ -76,4 +76,4 @@ def test_a_guest_token_is_a_login_until_exp_plus_the_leeway(
     with pytest.raises(errors.NotAuthorized, match="Token expired"):
         services.identities.get_open_id_token(identity_id, logins)
     with pytest.raises(errors.NotAuthorized, match="Token expired"):
-        services.credentials_for_identity(identity_id, logins, None)
+        services.enhanced.credentials_for_identity(identity_id, logins, None)
