@@ -20,8 +20,6 @@ from idpool.protocols.aws_query import parse_form
 COGNITO = service_model("cognito-identity")
 GET_ID = COGNITO.operation_model("GetId")
 CREATE_POOL = COGNITO.operation_model("CreateIdentityPool")
-JSON_HEADERS = {"x-amz-target": "AWSCognitoIdentityService.GetId", "content-type": "application/x-amz-json-1.1"}
-FORM_HEADERS = {"content-type": "application/x-www-form-urlencoded; charset=utf-8"}
 FUZZ = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 

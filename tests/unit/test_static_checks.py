@@ -1,5 +1,5 @@
-"""Static checks kept by test: the dependency rule of docs/ARCHITECTURE.md (the domain does no
-I/O) and strict typing of the package."""
+"""Static checks kept by test: the layers of docs/ARCHITECTURE.md (import-linter), strict
+typing of the package (mypy), no dead code (vulture) and the linter (ruff)."""
 
 from __future__ import annotations
 
@@ -20,4 +20,10 @@ def test_import_contracts_are_kept() -> None:
 
 def test_the_package_type_checks() -> None:
     out = subprocess.run([sys.executable, "-m", "mypy"], cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert out.returncode == 0, out.stdout[-4000:] + out.stderr[-2000:]
+
+
+def test_no_dead_code() -> None:
+    vulture = shutil.which("vulture") or str(Path(sys.executable).parent / "vulture")
+    out = subprocess.run([vulture], cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert out.returncode == 0, out.stdout[-4000:] + out.stderr[-2000:]

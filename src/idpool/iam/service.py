@@ -203,9 +203,6 @@ class IamService:
         _found(lambda: self._store.delete_access_key(account_id, user.name, access_key_id),
                f"The Access Key with id {access_key_id} cannot be found.")
 
-    def unseal_secret(self, key: AccessKey) -> str:
-        return self._sealer.unseal(key.sealed_secret, access_key_aad(key.access_key_id)).decode()
-
 
 def _found(call: Callable[[], T], message: str) -> T:
     try:

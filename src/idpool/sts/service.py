@@ -25,7 +25,7 @@ from idpool.sts.session_tokens import Session, seal_session
 from idpool.sts.web_identity import tags_from_claims
 
 COGNITO = "cognito-identity.amazonaws.com"
-MIN_DURATION, DEFAULT_DURATION = 900, 3600
+DEFAULT_DURATION = 3600
 
 
 class TokenVerifier(Protocol):
