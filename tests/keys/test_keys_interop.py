@@ -133,6 +133,7 @@ def _node_verify(ring: KeyRing, tokens: list[str]) -> list[dict[str, Any]]:
     return results
 
 
+@pytest.mark.slow  # starts node
 def test_node_jose_accepts_ours_and_refuses_forgeries(ring: KeyRing, cases: dict[str, str]) -> None:
     ours = ring.sign(claims())
     [first, *rest] = _node_verify(ring, [ours, *cases.values()])
