@@ -141,13 +141,13 @@ class IdentityService:
         return identity.identity_id, page, token
 
     def merge(self, account_id: str, pool_id: str, provider: str, source_user: str, destination_user: str) -> str:
+        """MergeDeveloperIdentities: the source user's identity gives all its logins to the
+        destination user's identity and is disabled. The store finds both identities inside
+        its transaction, so concurrent merges (a->b with b->c) cannot strand a login on an
+        identity another merge has just disabled."""
         pool = self._pools.get(account_id, pool_id)
         if provider != pool.developer_provider_name:
             raise errors.InvalidParameter(f"'{provider}' is not the developer provider of this identity pool.")
-        source = self._require_login(pool, Login(provider, source_user))
-        destination = self._require_login(pool, Login(provider, destination_user))
-        if source.identity_id == destination.identity_id:
-            return destination.identity_id
 
         def check(src: Identity, dst: Identity) -> None:
             if len(set(src.logins) | set(dst.logins)) > MAX_LINKED_LOGINS:
@@ -161,10 +161,16 @@ class IdentityService:
                     f"Both identities have a different login for the same provider ({', '.join(sorted(shared))})."
                 )
 
+        source, destination = Login(provider, source_user), Login(provider, destination_user)
         try:
-            merged = self._store.merge_identities(source.identity_id, destination.identity_id, self._clock.now(), check)
-        except storage.NotFound:
-            raise errors.ResourceNotFound("The identity to merge no longer exists.") from None
+            merged = self._store.merge_logins(pool.pool_id, source, destination, self._clock.now(), check)
+        except storage.NotFound as exc:
+            subject = exc.login.subject if exc.login is not None else source_user
+            raise errors.ResourceNotFound(f"DeveloperUserIdentifier '{subject}' not found in this identity pool.") from None
+        except storage.Disabled as exc:
+            raise errors.ResourceConflict(
+                f"Identity '{exc.identity_id}' is disabled (it was merged into another identity)."
+            ) from None
         return merged.identity_id
 
     def unlink_developer(self, account_id: str, identity_id: str, pool_id: str, provider: str, user_id: str) -> None:
@@ -293,12 +299,6 @@ class IdentityService:
             last_modified_at=now,
             authenticated=authenticated,
         )
-
-    def _require_login(self, pool: IdentityPool, login: Login) -> Identity:
-        found = self._store.identity_for_login(pool.pool_id, login)
-        if found is None:
-            raise errors.ResourceNotFound(f"DeveloperUserIdentifier '{login.subject}' not found in this identity pool.")
-        return found
 
     @staticmethod
     def _require_in_pool(identity: Identity, pool: IdentityPool) -> None:

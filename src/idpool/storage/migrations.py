@@ -205,10 +205,32 @@ _POSTGRES_V2 = (
     "CREATE INDEX iam_access_keys_by_user ON iam_access_keys (user_id, created_at)",
 )
 
+# Migration 3 repairs what racing MergeDeveloperIdentities calls left before the store
+# found both logins' owners inside the merge's transaction: with a->b and b->c at once,
+# the a->b merge could move a's logins onto b's identity after b->c had disabled it. The
+# login then led to a disabled identity: GetOpenIdTokenForDeveloperIdentity kept returning
+# it, and GetCredentialsForIdentity refused it.
+#
+# Where each such login belongs cannot be known: no record was kept of which identity a
+# disabled one was merged into, and guessing (say, by equal timestamps) could hand a user
+# another user's identity. Unlinking the login would make its user new again, losing the
+# identity id the application has been given for it since. So the identity is enabled
+# again: every login that leads to it keeps working, with the id GetOpenIdTokenForDeveloper-
+# Identity has been returning for it, and it is authenticated (it has logins). An identity
+# with no login stays disabled: that is what a completed merge leaves. The store applies the
+# same repair to one identity on read (``SqlStore.get_or_create_identity_for_login``), for a
+# login stranded by an older idpool still running against the database during an upgrade.
+_REPAIR_STRANDED_LOGINS = (
+    "UPDATE identities SET disabled = FALSE, authenticated = TRUE"
+    " WHERE disabled AND identity_id IN (SELECT identity_id FROM logins)",
+)
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "identity pools, identities, logins, signing keys, settings",
               {"sqlite": _SQLITE_V1, "postgres": _POSTGRES_V1}),
     Migration(2, "IAM roles, users, access keys", {"sqlite": _SQLITE_V2, "postgres": _POSTGRES_V2}),
+    Migration(3, "enable again disabled identities that racing merges left with logins",
+              {"sqlite": _REPAIR_STRANDED_LOGINS, "postgres": _REPAIR_STRANDED_LOGINS}),
 )
 
 _LEDGER = {

@@ -42,7 +42,8 @@ IDENTITY_FOR_LOGIN = (
     " LEFT JOIN logins l ON l.identity_id = i.identity_id"
     " WHERE k.pool_id = ? AND k.provider = ? AND k.subject = ?"
 )
-# Rows are locked in identity id order, so two merges of the same pair cannot deadlock.
+# Rows are locked in identity id order, so merges (and deletes, which go in the same
+# order) never wait on each other in a cycle.
 LOCK_IDENTITIES = "SELECT identity_id FROM identities WHERE identity_id IN (?, ?) ORDER BY identity_id FOR UPDATE"
 LIST_IDENTITIES = (
     f"SELECT {IDENTITY_COLUMNS}, l.provider, l.subject FROM"
@@ -53,6 +54,11 @@ LIST_ALL_IDENTITIES = LIST_IDENTITIES.format(hide="")
 LIST_ENABLED_IDENTITIES = LIST_IDENTITIES.format(hide=" AND NOT disabled")
 TOUCH_IDENTITY = "UPDATE identities SET last_modified_at = ?, authenticated = ? WHERE identity_id = ?"
 DISABLE_IDENTITY = "UPDATE identities SET last_modified_at = ?, disabled = TRUE WHERE identity_id = ?"
+# Migration 3's repair for one identity: disabled, yet logins still lead to it.
+ENABLE_STRANDED_IDENTITY = (
+    "UPDATE identities SET disabled = FALSE, authenticated = TRUE WHERE identity_id = ? AND disabled"
+    " AND EXISTS (SELECT 1 FROM logins l WHERE l.identity_id = identities.identity_id)"
+)
 DELETE_IDENTITY = "DELETE FROM identities WHERE identity_id = ?"
 INSERT_LOGIN_IF_FREE = (
     "INSERT INTO logins (pool_id, provider, subject, identity_id, linked_at) VALUES (?, ?, ?, ?, ?)"
