@@ -17,7 +17,7 @@ from .conftest import StoreFactory
 from .records import T0, new_identity, new_pool
 
 TABLES = [
-    "iam_access_keys", "iam_roles", "iam_users", "identities", "identity_pools", "logins", "schema_migrations",
+    "account_locks", "iam_access_keys", "iam_roles", "iam_users", "identities", "identity_pools", "logins", "schema_migrations",
     "settings", "signing_keys",
 ]  # fmt: skip
 LATEST = len(MIGRATIONS)
@@ -105,7 +105,7 @@ def test_migration_3_enables_again_identities_left_disabled_with_logins(database
     store = open_store(database_url, tmp_path, migrate=False)
     try:
         migrate(store.flavor, MIGRATIONS[:2])
-        store.create_pool(pool := new_pool(developer_provider_name="dev"))
+        store.create_pool(pool := new_pool(developer_provider_name="dev"))  # no limit: account_locks is not there yet
         stranded, merged_away, fine = (new_identity(pool) for _ in range(3))
         for identity, subjects in ((stranded, ["a", "b"]), (merged_away, []), (fine, ["c"])):
             store.create_identity(identity)
@@ -115,7 +115,7 @@ def test_migration_3_enables_again_identities_left_disabled_with_logins(database
         for identity in (stranded, merged_away):
             store.flavor.run(lambda tx: tx.run(disable, (identity.identity_id,)), write=True)
         before = {i.identity_id: i for i in store.list_identities(pool.pool_id, 10)}
-        assert migrate(store.flavor) == LATEST
+        assert migrate(store.flavor, MIGRATIONS[:3]) == 3
         after = {i.identity_id: i for i in store.list_identities(pool.pool_id, 10)}
         assert not after[stranded.identity_id].disabled and after[stranded.identity_id].authenticated
         assert after[stranded.identity_id].logins == (Login("dev", "a"), Login("dev", "b"))

@@ -1,7 +1,8 @@
 """The storage seam: one ``Store`` interface, several backends, one conformance suite.
 
 Backends raise only the errors defined here (``NotFound``, ``AlreadyExists``,
-``Conflict``, ``Disabled``, ``Unavailable``); driver errors never cross this seam. Every method
+``Conflict``, ``Disabled``, ``LimitReached``, ``Unavailable``); driver errors never
+cross this seam. Every method
 is atomic. Updaters and checks passed in run inside the backend's transaction and
 may run more than once (a retry after a serialization failure), so they must be
 pure. Timestamps go in and come out timezone-aware UTC.
@@ -52,6 +53,10 @@ class Disabled(StorageError):
         self.identity_id = identity_id
 
 
+class LimitReached(StorageError):
+    """A per-account quota is full: nothing was written."""
+
+
 class Unavailable(StorageError):
     """The database cannot be reached or is shutting down: retryable."""
 
@@ -73,8 +78,11 @@ class Store(Protocol):
         """
 
     # --- identity pools ----------------------------------------------------------------
-    def create_pool(self, pool: IdentityPool) -> None:
-        """``AlreadyExists`` if the pool id is taken."""
+    def create_pool(self, pool: IdentityPool, max_per_account: int | None = None) -> None:
+        """``AlreadyExists`` if the pool id is taken; ``LimitReached`` if the account
+        already has ``max_per_account`` pools. Count and insert are one transaction,
+        serialized per account: of many processes creating at once near the limit,
+        exactly as many succeed as there is room for."""
 
     def get_pool(self, pool_id: str) -> IdentityPool:
         """``NotFound`` if there is no such pool."""

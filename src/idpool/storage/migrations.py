@@ -225,12 +225,20 @@ _REPAIR_STRANDED_LOGINS = (
     " WHERE disabled AND identity_id IN (SELECT identity_id FROM logins)",
 )
 
+# Migration 4: a row per account that writes checking a per-account quota lock first
+# (CreateIdentityPool's 1,000 pools), so that the count and the insert cannot interleave
+# with another node's. SQLite's BEGIN IMMEDIATE serializes writers anyway; the table is
+# there so one query serves both engines.
+_SQLITE_V4 = ("CREATE TABLE account_locks (account_id TEXT PRIMARY KEY) STRICT",)
+_POSTGRES_V4 = ('CREATE TABLE account_locks (account_id TEXT COLLATE "C" PRIMARY KEY)',)
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "identity pools, identities, logins, signing keys, settings",
               {"sqlite": _SQLITE_V1, "postgres": _POSTGRES_V1}),
     Migration(2, "IAM roles, users, access keys", {"sqlite": _SQLITE_V2, "postgres": _POSTGRES_V2}),
     Migration(3, "enable again disabled identities that racing merges left with logins",
               {"sqlite": _REPAIR_STRANDED_LOGINS, "postgres": _REPAIR_STRANDED_LOGINS}),
+    Migration(4, "a lock row per account for per-account quotas", {"sqlite": _SQLITE_V4, "postgres": _POSTGRES_V4}),
 )
 
 _LEDGER = {

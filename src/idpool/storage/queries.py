@@ -24,6 +24,10 @@ LIST_POOLS = (
     f"SELECT {POOL_COLUMNS} FROM identity_pools WHERE account_id = ? AND pool_id > ? ORDER BY pool_id LIMIT ?"
 )
 COUNT_POOLS = "SELECT COUNT(*) FROM identity_pools WHERE account_id = ?"
+# One row per account, made on first use and locked by every write that counts the
+# account's records against a quota, so two such writes for one account take turns.
+ADD_ACCOUNT_LOCK = "INSERT INTO account_locks (account_id) VALUES (?) ON CONFLICT (account_id) DO NOTHING"
+LOCK_ACCOUNT = "SELECT account_id FROM account_locks WHERE account_id = ? FOR UPDATE"
 
 # --- identities and logins ------------------------------------------------------------------
 IDENTITY_COLUMNS = "i.identity_id, i.pool_id, i.account_id, i.created_at, i.last_modified_at, i.authenticated, i.disabled"

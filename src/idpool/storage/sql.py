@@ -17,6 +17,9 @@ How each write stays correct when several processes race:
   with the new owners. No login moves to or from a disabled identity, so no login
   is ever left on one.
 - Read-modify-write of a pool locks the pool row, then runs the updater.
+- A pool created under the per-account limit first locks its account's row in
+  ``account_locks``, then counts and inserts: creations for one account take turns,
+  so the count each one sees includes every pool committed before it.
 - Signing keys: the partial unique index allows one active key; rotation is a
   conditional ``UPDATE ... WHERE kid = ? AND active``, which only one racer can win.
 
@@ -31,7 +34,7 @@ import json
 from typing import Any, Callable, Iterable, Sequence, TypeVar
 
 from idpool.model import Identity, IdentityPool, Login, SigningKey, pool_from_json, pool_to_json
-from idpool.storage import AlreadyExists, Conflict, Disabled, NotFound, Unavailable
+from idpool.storage import AlreadyExists, Conflict, Disabled, LimitReached, NotFound, Unavailable
 from idpool.storage import queries as q
 from idpool.storage.flavors import Flavor, ForeignKeyViolation, RetryTransaction, Row, Tx, UniqueViolation
 from idpool.storage.sql_iam import IamSqlMixin
@@ -71,10 +74,20 @@ class SqlStore(IamSqlMixin):
         return self.flavor.run(work, write=True)
 
     # --- identity pools ------------------------------------------------------------------
-    def create_pool(self, pool: IdentityPool) -> None:
+    def create_pool(self, pool: IdentityPool, max_per_account: int | None = None) -> None:
         row = (pool.pool_id, pool.account_id, pool.name, pool_to_json(pool), self._t(pool.created_at), pool.version)
+
+        def work(tx: Tx) -> None:
+            if max_per_account is not None:
+                tx.run(q.ADD_ACCOUNT_LOCK, (pool.account_id,))
+                tx.one(q.LOCK_ACCOUNT, (pool.account_id,))
+                # A new statement after the lock: it counts every pool committed before it.
+                if int(_required(tx.one(q.COUNT_POOLS, (pool.account_id,)))[0]) >= max_per_account:
+                    raise LimitReached(f"account {pool.account_id} has {max_per_account} identity pools")
+            tx.run(q.INSERT_POOL, row)
+
         try:
-            self.flavor.run(lambda tx: tx.run(q.INSERT_POOL, row), write=True)
+            self.flavor.run(work, write=True)
         except AlreadyExists:
             raise AlreadyExists(f"identity pool {pool.pool_id} already exists") from None
 
