@@ -22,6 +22,12 @@ from idpool.model import Identity, IdentityPool, Login
 from idpool.storage import Store
 
 MAX_LINKED_LOGINS = 20  # MergeDeveloperIdentities: "The number of linked logins is limited to 20"
+# The DeveloperUserIdentifier shape (LookupDeveloperIdentity, MergeDeveloperIdentities,
+# UnlinkDeveloperIdentity) is 1..1024 characters. A Logins value may be up to 50,000 on the
+# wire (it also carries providers' tokens), so the developer provider's value is held to
+# the shape's limit here: an id GetOpenIdTokenForDeveloperIdentity accepts is one the other
+# developer operations accept too.
+MAX_DEVELOPER_USER_ID_LENGTH = 1024
 
 
 @dataclass(frozen=True)
@@ -80,7 +86,7 @@ class IdentityService:
         for provider in logins:
             if provider != developer:
                 raise self._unverifiable(pool, provider)
-        return Login(developer, logins[developer])
+        return Login(developer, developer_user_id(logins[developer]))
 
     def _identity_for_new_or_known_login(self, pool: IdentityPool, login: Login) -> Identity:
         # The store reads the login first (one statement for a known user) and creates the
@@ -125,7 +131,7 @@ class IdentityService:
         if not developer:
             raise errors.ResourceNotFound(f"IdentityPool '{pool_id}' has no developer provider.")
         if user_id is not None:
-            found = self._store.identity_for_login(pool.pool_id, Login(developer, user_id))
+            found = self._store.identity_for_login(pool.pool_id, Login(developer, developer_user_id(user_id)))
             if found is None:
                 if identity_id is not None:
                     raise errors.ResourceConflict("The developer user identifier does not match the identity id.")
@@ -161,7 +167,8 @@ class IdentityService:
                     f"Both identities have a different login for the same provider ({', '.join(sorted(shared))})."
                 )
 
-        source, destination = Login(provider, source_user), Login(provider, destination_user)
+        source = Login(provider, developer_user_id(source_user))
+        destination = Login(provider, developer_user_id(destination_user))
         try:
             merged = self._store.merge_logins(pool.pool_id, source, destination, self._clock.now(), check)
         except storage.NotFound as exc:
@@ -179,7 +186,8 @@ class IdentityService:
             raise errors.InvalidParameter(f"'{provider}' is not the developer provider of this identity pool.")
         identity = self.describe(account_id, identity_id)
         self._require_in_pool(identity, pool)
-        _, removed = self._store.unlink_logins(identity_id, self._clock.now(), logins=[Login(provider, user_id)])
+        login = Login(provider, developer_user_id(user_id))
+        _, removed = self._store.unlink_logins(identity_id, self._clock.now(), logins=[login])
         if removed == 0:
             raise errors.ResourceConflict(
                 f"Developer user '{user_id}' is not linked to identity '{identity_id}'."
@@ -226,8 +234,8 @@ class IdentityService:
     def get_id(self, pool_id: str, logins: Mapping[str, str] | None) -> str:
         pool = self._pools.get(None, pool_id)
         if logins:
-            for provider in logins:
-                raise self._public_login_refused(pool, provider)
+            for provider, value in logins.items():
+                raise self._public_login_refused(pool, provider, value)
         if not pool.allow_unauthenticated:
             raise unauthenticated_not_supported()
         identity = self._new_identity(pool, authenticated=False)
@@ -278,9 +286,9 @@ class IdentityService:
             if not pool.allow_unauthenticated:
                 raise unauthenticated_not_supported()
             return identity, pool, None
-        for provider in logins:
+        for provider, value in logins.items():
             if provider != COGNITO_PROVIDER:
-                raise self._public_login_refused(pool, provider)
+                raise self._public_login_refused(pool, provider, value)
         claims = tokens.verify_cognito_login(
             self._factory.keys, logins[COGNITO_PROVIDER], identity, pool, self._clock.now()
         )
@@ -307,10 +315,11 @@ class IdentityService:
                 f"Identity '{identity.identity_id}' does not belong to identity pool '{pool.pool_id}'."
             )
 
-    def _public_login_refused(self, pool: IdentityPool, provider: str) -> errors.IdpoolError:
+    def _public_login_refused(self, pool: IdentityPool, provider: str, value: str) -> errors.IdpoolError:
         if provider == COGNITO_PROVIDER:
             return errors.NotAuthorized("Invalid login token. Can't pass in a Cognito token.")
         if provider == pool.developer_provider_name:
+            developer_user_id(value)  # a malformed parameter is reported before the refusal
             # D06: a client must not name a developer user itself; only the backend can.
             return errors.NotAuthorized(
                 "Invalid login token. The developer provider can only be used through "
@@ -331,6 +340,17 @@ class IdentityService:
     @staticmethod
     def _pool_gone(pool: IdentityPool) -> errors.ResourceNotFound:
         return errors.ResourceNotFound(f"IdentityPool '{pool.pool_id}' not found.")
+
+
+def developer_user_id(value: str) -> str:
+    """``value`` if it is a valid developer user identifier (1..1024 characters), else
+    ``InvalidParameterException``; the value itself is not repeated (it may be long)."""
+    if not 1 <= len(value) <= MAX_DEVELOPER_USER_ID_LENGTH:
+        raise errors.InvalidParameter(
+            f"DeveloperUserIdentifier must have length between 1 and {MAX_DEVELOPER_USER_ID_LENGTH}.",
+            detail=f"the developer provider's Logins value has {len(value)} characters",
+        )
+    return value
 
 
 def identity_not_found(identity_id: str) -> errors.ResourceNotFound:
