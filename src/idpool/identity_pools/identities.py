@@ -3,8 +3,8 @@ LookupDeveloperIdentity, MergeDeveloperIdentities, UnlinkDeveloperIdentity), the
 operations (GetId, GetOpenIdToken, UnlinkIdentity) and identity management
 (DescribeIdentity, ListIdentities, DeleteIdentities).
 
-Semantics: research/aws-identity-pools.md §2.3-2.4 (Cognito API Reference and the
-Developer Guide's authentication-flow and developer-authenticated-identities pages).
+Semantics: the Cognito Identity API Reference and the Developer Guide's
+authentication-flow and developer-authenticated-identities pages.
 """
 
 from __future__ import annotations

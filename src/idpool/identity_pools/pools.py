@@ -1,7 +1,7 @@
 """Identity pool configuration: CreateIdentityPool ... SetPrincipalTagAttributeMap.
 
-Semantics follow the Cognito Identity API Reference and Developer Guide
-(research/aws-identity-pools.md §2.1, §2.2, §2.6).
+Semantics follow the Cognito Identity API Reference and Developer Guide (pool
+configuration, role-based access control, quotas).
 """
 
 from __future__ import annotations

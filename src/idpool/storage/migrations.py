@@ -3,8 +3,8 @@
 Each migration is applied exactly once, in its own transaction, and recorded in
 ``schema_migrations``. Processes starting together take a lock first (PostgreSQL:
 ``pg_advisory_xact_lock``; SQLite: ``BEGIN IMMEDIATE``, the database's one write
-lock) and re-read what is applied under it, so only one of them applies each step
-(F08 in ecosystem-security.md). A database whose schema is newer than this code
+lock) and re-read what is applied under it, so only one of them applies each step.
+A database whose schema is newer than this code
 is refused: old code must not write into a shape it does not know.
 
 Adding a migration is one entry at the end of ``MIGRATIONS``: the next version

@@ -1,4 +1,4 @@
-"""Opening a store from ``--database-url`` and ``--data-dir`` (CONTRACT.md, "Install and start").
+"""Opening a store from ``--database-url`` and ``--data-dir``.
 
 - no URL: the SQLite file ``<data_dir>/idpool.db``, the data dir created 0700 and
   the database file 0600 (it holds sealed keys and the root credentials);
