@@ -8,7 +8,8 @@ their calls overlap. Results go to stdout as one JSON line at the end, except in
 and runs until it is killed.
 
 Modes: ``claim`` (many threads claim one login), ``hammer`` (threads write for a
-while), ``ack`` (write and acknowledge until killed), ``migrate`` (open a store).
+while), ``ack`` (write and acknowledge until killed), ``migrate`` (open a store),
+``pools`` (many threads create a pool each, under a per-account limit).
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from typing import Any, Callable
 
 from idpool.ids import new_regional_guid
 from idpool.model import Identity, IdentityPool, Login
-from idpool.storage import migrations
+from idpool.storage import LimitReached, migrations
 from idpool.storage.open import open_sql_store
 from idpool.storage.sql import SqlStore
 
@@ -70,6 +71,20 @@ def claim(store: SqlStore, args: dict[str, Any]) -> list[Any]:
             args["pool_id"], login, candidate(args["pool_id"], args["account_id"])
         )
         return [identity.identity_id, created]
+
+    return in_threads(args["threads"], one)
+
+
+def pools(store: SqlStore, args: dict[str, Any]) -> list[Any]:
+    def one(i: int) -> str:
+        at = dt.datetime.now(dt.UTC)
+        pool = IdentityPool(account_id=args["account_id"], pool_id=new_regional_guid("us-east-1"),
+                            name=f"p{i}", allow_unauthenticated=False, created_at=at)  # fmt: skip
+        try:
+            store.create_pool(pool, max_per_account=args["limit"])
+        except LimitReached:
+            return "limit"
+        return "created"
 
     return in_threads(args["threads"], one)
 
@@ -124,7 +139,7 @@ def main() -> None:
         if mode == "ack":
             ack(store, args)
         wait_for_go()
-        result = claim(store, args) if mode == "claim" else hammer(store, args)
+        result = {"claim": claim, "pools": pools, "hammer": hammer}[mode](store, args)
         print(json.dumps(result), flush=True)
     finally:
         store.close()

@@ -13,11 +13,13 @@ from idpool.storage.migrations import MIGRATIONS, Migration, SchemaTooNew, migra
 from idpool.storage.open import open_sql_store
 from idpool.storage.sql import SqlStore
 
+from idpool.model import Login
+
 from .conftest import SqlStoreFactory
-from .records import new_pool
+from .records import T0, new_identity, new_pool
 
 TABLES = [
-    "iam_access_keys", "iam_roles", "iam_users", "identities", "identity_pools", "logins", "schema_migrations",
+    "account_locks", "iam_access_keys", "iam_roles", "iam_users", "identities", "identity_pools", "logins", "schema_migrations",
     "settings", "signing_keys",
 ]  # fmt: skip
 LATEST = len(MIGRATIONS)
@@ -98,5 +100,30 @@ def test_migrate_false_leaves_an_empty_database_empty(sql_database_url: str, tmp
     store = open_sql_store(sql_database_url, tmp_path, migrate=False)
     try:
         assert tables(store) == []
+    finally:
+        store.close()
+
+
+def test_migration_3_enables_again_identities_left_disabled_with_logins(sql_database_url: str, tmp_path: Path) -> None:
+    """The damage racing merges did before version 3: a login on a disabled identity."""
+    store = open_sql_store(sql_database_url, tmp_path, migrate=False)
+    try:
+        migrate(store.flavor, MIGRATIONS[:2])
+        store.create_pool(pool := new_pool(developer_provider_name="dev"))  # no limit: account_locks is not there yet
+        stranded, merged_away, fine = (new_identity(pool) for _ in range(3))
+        for identity, subjects in ((stranded, ["a", "b"]), (merged_away, []), (fine, ["c"])):
+            store.create_identity(identity)
+            if subjects:
+                store.link_logins(identity.identity_id, [Login("dev", s) for s in subjects], T0)
+        disable = "UPDATE identities SET disabled = TRUE WHERE identity_id = ?"
+        for identity in (stranded, merged_away):
+            store.flavor.run(lambda tx: tx.run(disable, (identity.identity_id,)), write=True)
+        before = {i.identity_id: i for i in store.list_identities(pool.pool_id, 10)}
+        assert migrate(store.flavor, MIGRATIONS[:3]) == 3
+        after = {i.identity_id: i for i in store.list_identities(pool.pool_id, 10)}
+        assert not after[stranded.identity_id].disabled and after[stranded.identity_id].authenticated
+        assert after[stranded.identity_id].logins == (Login("dev", "a"), Login("dev", "b"))
+        assert after[merged_away.identity_id] == before[merged_away.identity_id]  # no login: stays disabled
+        assert after[fine.identity_id] == before[fine.identity_id]
     finally:
         store.close()

@@ -9,7 +9,7 @@ import threading
 import pytest
 
 from idpool.model import CognitoProvider, IdentityPool, Login, MappingRule, PrincipalTagMap, RoleMapping
-from idpool.storage import AlreadyExists, NotFound, Store
+from idpool.storage import AlreadyExists, LimitReached, NotFound, Store
 
 from .conftest import StoreFactory
 from .racing import errors, race
@@ -151,6 +151,34 @@ def test_delete_pool_removes_its_identities_and_logins_only(store: Store) -> Non
     assert store.list_identities(doomed.pool_id, 10) == []
     assert store.get_identity(stays.identity_id) == stays
     assert store.identity_for_login(kept.pool_id, login) == stays
+
+
+def test_create_pool_keeps_the_per_account_limit(store: Store) -> None:
+    for _ in range(3):
+        store.create_pool(new_pool(), max_per_account=3)
+    with pytest.raises(LimitReached):
+        store.create_pool(refused := new_pool(), max_per_account=3)
+    with pytest.raises(NotFound):
+        store.get_pool(refused.pool_id)
+    store.create_pool(new_pool(OTHER_ACCOUNT), max_per_account=3)  # each account has its own count
+    store.create_pool(new_pool())  # no limit given: none applies
+    assert (store.count_pools(ACCOUNT), store.count_pools(OTHER_ACCOUNT)) == (4, 1)
+    store.delete_pool(store.list_pools(ACCOUNT, 1)[0].pool_id)
+    with pytest.raises(LimitReached):
+        store.create_pool(new_pool(), max_per_account=3)
+    store.delete_pool(store.list_pools(ACCOUNT, 1)[0].pool_id)
+    store.create_pool(new_pool(), max_per_account=3)
+    assert store.count_pools(ACCOUNT) == 3
+
+
+def test_pools_created_at_once_never_pass_the_account_limit(store_factory: StoreFactory) -> None:
+    nodes = [store_factory(), store_factory()]
+    for _ in range(4):
+        nodes[0].create_pool(new_pool(), max_per_account=7)
+    results = race(16, lambda i: nodes[i % 2].create_pool(new_pool(), max_per_account=7))
+    assert [r for r in results if r is None] == [None] * 3
+    assert all(isinstance(e, LimitReached) for e in errors(results)) and len(errors(results)) == 13
+    assert nodes[1].count_pools(ACCOUNT) == 7
 
 
 def test_delete_missing_pool_is_not_found(store: Store) -> None:

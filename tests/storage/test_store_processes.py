@@ -24,7 +24,7 @@ from idpool.storage.migrations import MIGRATIONS
 from idpool.storage.open import open_sql_store
 from idpool.storage.sql import SqlStore
 
-from .records import new_pool
+from .records import ACCOUNT, OTHER_ACCOUNT, new_pool
 
 WORKER = Path(__file__).with_name("store_worker.py")
 
@@ -75,6 +75,20 @@ def test_processes_claiming_one_new_login_get_one_identity(sql_store: SqlStore, 
     assert [created for _, created in claims].count(True) == 1
     [identity] = sql_store.list_identities(pool.pool_id, 100)
     assert identity.identity_id == claims[0][0] and identity.logins == (Login("dev", "alice"),)
+
+
+def test_processes_creating_pools_at_once_never_pass_the_account_limit(
+    sql_store: SqlStore, sql_database_url: str, tmp_path: Path
+) -> None:
+    limit = 5
+    for _ in range(limit - 3):
+        sql_store.create_pool(new_pool(), max_per_account=limit)
+    sql_store.create_pool(new_pool(OTHER_ACCOUNT), max_per_account=limit)  # another account's pools do not count
+    args = dict(url=sql_database_url, data_dir=str(tmp_path), account_id=ACCOUNT, limit=limit, threads=10)
+    results = run_together([Worker("pools", tmp_path / f"w{i}.log", **args) for i in range(2)])
+    outcomes = results[0] + results[1]
+    assert sorted(outcomes) == ["created"] * 3 + ["limit"] * 17, outcomes
+    assert sql_store.count_pools(ACCOUNT) == limit
 
 
 def test_processes_starting_together_migrate_once(sql_database_url: str, tmp_path: Path) -> None:

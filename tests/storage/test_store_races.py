@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 
 from idpool.model import Identity, IdentityPool, Login
-from idpool.storage import Conflict, NotFound, Store
+from idpool.storage import Conflict, Disabled, NotFound, Store
 
 from .conftest import StoreFactory
 from .racing import errors, race
@@ -84,17 +84,31 @@ def test_claims_and_links_of_one_login_racing_agree_on_one_owner(nodes: list[Sto
     assert [lg for _, lg in all_logins(nodes[0], pool)] == [login]
 
 
-def refuse_disabled(source: Identity, destination: Identity) -> None:
-    if source.disabled or destination.disabled:
-        raise PermissionError("disabled")
+def stranded(store: Store, pool: IdentityPool) -> list[tuple[str, Login]]:
+    """Logins linked to a disabled identity: no merge may leave one (GetCredentialsForIdentity
+    would refuse the identity the login's user gets)."""
+    return [(i.identity_id, lg) for i in store.list_identities(pool.pool_id, 1000) if i.disabled for lg in i.logins]
+
+
+def test_chained_merges_racing_never_strand_a_login(nodes: list[Store], pool: IdentityPool) -> None:
+    """a->b and b->c at once: in either order, a, b and c end on c's identity."""
+    for round_ in range(20):
+        a, b, c = (Login(DEV, f"{name}{round_}") for name in "abc")
+        owners = [claimed(nodes[0], pool, login.subject) for login in (a, b, c)]
+        chain = [(a, b), (b, c)]
+        results = race(2, lambda i: nodes[i].merge_logins(pool.pool_id, *chain[i], LATER))
+        assert not errors(results), results
+        final = nodes[1].identity_for_login(pool.pool_id, a)
+        assert final is not None and final.identity_id == owners[2].identity_id, f"round {round_}"
+        assert final.logins == (a, b, c) and not final.disabled
+        assert all(nodes[1].get_identity(o.identity_id).disabled for o in owners[:2])
+    assert stranded(nodes[0], pool) == []
 
 
 def test_merges_into_one_destination_keep_every_login(nodes: list[Store], pool: IdentityPool) -> None:
     sources = [claimed(nodes[0], pool, f"s{i}") for i in range(6)]
     destination = claimed(nodes[0], pool, "d")
-    results = race(
-        6, lambda i: nodes[i % 2].merge_identities(sources[i].identity_id, destination.identity_id, LATER, refuse_disabled)
-    )
+    results = race(6, lambda i: nodes[i % 2].merge_logins(pool.pool_id, Login(DEV, f"s{i}"), Login(DEV, "d"), LATER))
     assert not errors(results)
     final = nodes[1].get_identity(destination.identity_id)
     assert final.logins == tuple(sorted([Login(DEV, "d")] + [Login(DEV, f"s{i}") for i in range(6)]))
@@ -103,14 +117,36 @@ def test_merges_into_one_destination_keep_every_login(nodes: list[Store], pool: 
 
 def test_opposite_merges_racing_leave_one_identity_with_all_logins(nodes: list[Store], pool: IdentityPool) -> None:
     for round_ in range(4):
-        a, b = claimed(nodes[0], pool, f"a{round_}"), claimed(nodes[0], pool, f"b{round_}")
-        pair = [(a.identity_id, b.identity_id), (b.identity_id, a.identity_id)]
-        results = race(2, lambda i: nodes[i].merge_identities(*pair[i], LATER, refuse_disabled))
-        [winner] = [r for r in results if isinstance(r, Identity)]
-        [loser] = errors(results)
-        assert isinstance(loser, PermissionError)
-        assert winner.logins == (Login(DEV, f"a{round_}"), Login(DEV, f"b{round_}"))
-        assert nodes[1].get_identity(winner.identity_id) == winner
+        a, b = Login(DEV, f"a{round_}"), Login(DEV, f"b{round_}")
+        owners = {claimed(nodes[0], pool, a.subject).identity_id, claimed(nodes[0], pool, b.subject).identity_id}
+        pair = [(a, b), (b, a)]
+        results = race(2, lambda i: nodes[i].merge_logins(pool.pool_id, *pair[i], LATER))
+        assert not errors(results)  # the second finds both logins on one identity: nothing to do
+        survivors = {r.identity_id for r in results if isinstance(r, Identity)}
+        assert len(survivors) == 1 and survivors < owners
+        [survivor] = survivors
+        assert nodes[1].get_identity(survivor).logins == (a, b)
+        assert nodes[1].get_identity((owners - survivors).pop()).disabled
+    assert stranded(nodes[0], pool) == []
+
+
+def test_a_merge_racing_a_link_or_an_unlink_strands_nothing(nodes: list[Store], pool: IdentityPool) -> None:
+    for round_ in range(10):
+        source = claimed(nodes[0], pool, f"src{round_}")
+        claimed(nodes[0], pool, f"dst{round_}")
+        extra = Login(DEV, f"extra{round_}")
+
+        def merge_or_change(i: int) -> object:
+            if i == 0:
+                return nodes[0].merge_logins(pool.pool_id, Login(DEV, f"src{round_}"), Login(DEV, f"dst{round_}"), LATER)
+            if round_ % 2:
+                return nodes[1].link_logins(source.identity_id, [extra], LATER)
+            return nodes[1].unlink_logins(source.identity_id, LATER, logins=[Login(DEV, f"src{round_}")])
+
+        results = race(2, merge_or_change)
+        # the link loses to a merge that disabled its identity; the merge loses to an unlink of its source
+        assert all(isinstance(e, (Disabled, NotFound)) for e in errors(results)), results
+        assert stranded(nodes[1], pool) == []
 
 
 def test_a_merge_racing_a_delete_is_atomic(nodes: list[Store], pool: IdentityPool) -> None:
@@ -119,7 +155,7 @@ def test_a_merge_racing_a_delete_is_atomic(nodes: list[Store], pool: IdentityPoo
 
         def merge_or_delete(i: int) -> Identity | None:
             if i == 0:
-                return nodes[0].merge_identities(src.identity_id, dst.identity_id, LATER)
+                return nodes[0].merge_logins(pool.pool_id, Login(DEV, f"src{round_}"), Login(DEV, f"dst{round_}"), LATER)
             nodes[1].delete_identities([dst.identity_id])
             return None
 
@@ -132,3 +168,4 @@ def test_a_merge_racing_a_delete_is_atomic(nodes: list[Store], pool: IdentityPoo
             assert nodes[1].get_identity(src.identity_id).logins == (Login(DEV, f"src{round_}"),)
         else:
             assert nodes[1].identity_for_login(pool.pool_id, Login(DEV, f"src{round_}")) is None
+    assert stranded(nodes[0], pool) == []

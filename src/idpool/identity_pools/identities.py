@@ -3,8 +3,8 @@ LookupDeveloperIdentity, MergeDeveloperIdentities, UnlinkDeveloperIdentity), the
 operations (GetId, GetOpenIdToken, UnlinkIdentity) and identity management
 (DescribeIdentity, ListIdentities, DeleteIdentities).
 
-Semantics: research/aws-identity-pools.md §2.3-2.4 (Cognito API Reference and the
-Developer Guide's authentication-flow and developer-authenticated-identities pages).
+Semantics: the Cognito Identity API Reference and the Developer Guide's
+authentication-flow and developer-authenticated-identities pages.
 """
 
 from __future__ import annotations
@@ -23,6 +23,12 @@ from idpool.storage import Store
 from idpool.sts.web_identity import tags_from_claims
 
 MAX_LINKED_LOGINS = 20  # MergeDeveloperIdentities: "The number of linked logins is limited to 20"
+# The DeveloperUserIdentifier shape (LookupDeveloperIdentity, MergeDeveloperIdentities,
+# UnlinkDeveloperIdentity) is 1..1024 characters. A Logins value may be up to 50,000 on the
+# wire (it also carries providers' tokens), so the developer provider's value is held to
+# the shape's limit here: an id GetOpenIdTokenForDeveloperIdentity accepts is one the other
+# developer operations accept too.
+MAX_DEVELOPER_USER_ID_LENGTH = 1024
 
 
 @dataclass(frozen=True)
@@ -81,7 +87,7 @@ class IdentityService:
         for provider in logins:
             if provider != developer:
                 raise self._unverifiable(pool, provider)
-        return Login(developer, logins[developer])
+        return Login(developer, developer_user_id(logins[developer]))
 
     def _identity_for_new_or_known_login(self, pool: IdentityPool, login: Login) -> Identity:
         # The store reads the login first (one statement for a known user) and creates the
@@ -126,7 +132,7 @@ class IdentityService:
         if not developer:
             raise errors.ResourceNotFound(f"IdentityPool '{pool_id}' has no developer provider.")
         if user_id is not None:
-            found = self._store.identity_for_login(pool.pool_id, Login(developer, user_id))
+            found = self._store.identity_for_login(pool.pool_id, Login(developer, developer_user_id(user_id)))
             if found is None:
                 if identity_id is not None:
                     raise errors.ResourceConflict("The developer user identifier does not match the identity id.")
@@ -142,13 +148,13 @@ class IdentityService:
         return identity.identity_id, page, token
 
     def merge(self, account_id: str, pool_id: str, provider: str, source_user: str, destination_user: str) -> str:
+        """MergeDeveloperIdentities: the source user's identity gives all its logins to the
+        destination user's identity and is disabled. The store finds both identities inside
+        its transaction, so concurrent merges (a->b with b->c) cannot strand a login on an
+        identity another merge has just disabled."""
         pool = self._pools.get(account_id, pool_id)
         if provider != pool.developer_provider_name:
             raise errors.InvalidParameter(f"'{provider}' is not the developer provider of this identity pool.")
-        source = self._require_login(pool, Login(provider, source_user))
-        destination = self._require_login(pool, Login(provider, destination_user))
-        if source.identity_id == destination.identity_id:
-            return destination.identity_id
 
         def check(src: Identity, dst: Identity) -> None:
             if len(set(src.logins) | set(dst.logins)) > MAX_LINKED_LOGINS:
@@ -162,10 +168,17 @@ class IdentityService:
                     f"Both identities have a different login for the same provider ({', '.join(sorted(shared))})."
                 )
 
+        source = Login(provider, developer_user_id(source_user))
+        destination = Login(provider, developer_user_id(destination_user))
         try:
-            merged = self._store.merge_identities(source.identity_id, destination.identity_id, self._clock.now(), check)
-        except storage.NotFound:
-            raise errors.ResourceNotFound("The identity to merge no longer exists.") from None
+            merged = self._store.merge_logins(pool.pool_id, source, destination, self._clock.now(), check)
+        except storage.NotFound as exc:
+            subject = exc.login.subject if exc.login is not None else source_user
+            raise errors.ResourceNotFound(f"DeveloperUserIdentifier '{subject}' not found in this identity pool.") from None
+        except storage.Disabled as exc:
+            raise errors.ResourceConflict(
+                f"Identity '{exc.identity_id}' is disabled (it was merged into another identity)."
+            ) from None
         return merged.identity_id
 
     def unlink_developer(self, account_id: str, identity_id: str, pool_id: str, provider: str, user_id: str) -> None:
@@ -174,7 +187,8 @@ class IdentityService:
             raise errors.InvalidParameter(f"'{provider}' is not the developer provider of this identity pool.")
         identity = self.describe(account_id, identity_id)
         self._require_in_pool(identity, pool)
-        _, removed = self._store.unlink_logins(identity_id, self._clock.now(), logins=[Login(provider, user_id)])
+        login = Login(provider, developer_user_id(user_id))
+        _, removed = self._store.unlink_logins(identity_id, self._clock.now(), logins=[login])
         if removed == 0:
             raise errors.ResourceConflict(
                 f"Developer user '{user_id}' is not linked to identity '{identity_id}'."
@@ -221,8 +235,8 @@ class IdentityService:
     def get_id(self, pool_id: str, logins: Mapping[str, str] | None) -> str:
         pool = self._pools.get(None, pool_id)
         if logins:
-            for provider in logins:
-                raise self._public_login_refused(pool, provider)
+            for provider, value in logins.items():
+                raise self._public_login_refused(pool, provider, value)
         if not pool.allow_unauthenticated:
             raise unauthenticated_not_supported()
         identity = self._new_identity(pool, authenticated=False)
@@ -273,9 +287,9 @@ class IdentityService:
             if not pool.allow_unauthenticated:
                 raise unauthenticated_not_supported()
             return identity, pool, None
-        for provider in logins:
+        for provider, value in logins.items():
             if provider != COGNITO_PROVIDER:
-                raise self._public_login_refused(pool, provider)
+                raise self._public_login_refused(pool, provider, value)
         claims = tokens.verify_cognito_login(
             self._factory.keys, logins[COGNITO_PROVIDER], identity, pool, self._clock.now()
         )
@@ -295,12 +309,6 @@ class IdentityService:
             authenticated=authenticated,
         )
 
-    def _require_login(self, pool: IdentityPool, login: Login) -> Identity:
-        found = self._store.identity_for_login(pool.pool_id, login)
-        if found is None:
-            raise errors.ResourceNotFound(f"DeveloperUserIdentifier '{login.subject}' not found in this identity pool.")
-        return found
-
     @staticmethod
     def _require_in_pool(identity: Identity, pool: IdentityPool) -> None:
         if identity.pool_id != pool.pool_id:
@@ -308,10 +316,11 @@ class IdentityService:
                 f"Identity '{identity.identity_id}' does not belong to identity pool '{pool.pool_id}'."
             )
 
-    def _public_login_refused(self, pool: IdentityPool, provider: str) -> errors.IdpoolError:
+    def _public_login_refused(self, pool: IdentityPool, provider: str, value: str) -> errors.IdpoolError:
         if provider == COGNITO_PROVIDER:
             return errors.NotAuthorized("Invalid login token. Can't pass in a Cognito token.")
         if provider == pool.developer_provider_name:
+            developer_user_id(value)  # a malformed parameter is reported before the refusal
             # D06: a client must not name a developer user itself; only the backend can.
             return errors.NotAuthorized(
                 "Invalid login token. The developer provider can only be used through "
@@ -332,6 +341,17 @@ class IdentityService:
     @staticmethod
     def _pool_gone(pool: IdentityPool) -> errors.ResourceNotFound:
         return errors.ResourceNotFound(f"IdentityPool '{pool.pool_id}' not found.")
+
+
+def developer_user_id(value: str) -> str:
+    """``value`` if it is a valid developer user identifier (1..1024 characters), else
+    ``InvalidParameterException``; the value itself is not repeated (it may be long)."""
+    if not 1 <= len(value) <= MAX_DEVELOPER_USER_ID_LENGTH:
+        raise errors.InvalidParameter(
+            f"DeveloperUserIdentifier must have length between 1 and {MAX_DEVELOPER_USER_ID_LENGTH}.",
+            detail=f"the developer provider's Logins value has {len(value)} characters",
+        )
+    return value
 
 
 def identity_not_found(identity_id: str) -> errors.ResourceNotFound:

@@ -1,7 +1,7 @@
 """Identity pool configuration: CreateIdentityPool ... SetPrincipalTagAttributeMap.
 
-Semantics follow the Cognito Identity API Reference and Developer Guide
-(research/aws-identity-pools.md §2.1, §2.2, §2.6).
+Semantics follow the Cognito Identity API Reference and Developer Guide (pool
+configuration, role-based access control, quotas).
 """
 
 from __future__ import annotations
@@ -71,10 +71,6 @@ class PoolService:
     def create(self, account_id: str, config: PoolConfig) -> IdentityPool:
         _check_config(config)
         _check_tags(config.tags or {})
-        if self._store.count_pools(account_id) >= MAX_POOLS_PER_ACCOUNT:
-            raise errors.LimitExceeded(
-                f"The number of identity pools in this account has reached the limit of {MAX_POOLS_PER_ACCOUNT}."
-            )
         pool = IdentityPool(
             account_id=account_id,
             pool_id=new_regional_guid(self.region),
@@ -82,7 +78,14 @@ class PoolService:
             **_config_fields(config),
             tags=dict(config.tags or {}),
         )
-        self._store.create_pool(pool)
+        try:
+            # The store counts and inserts in one transaction, serialized per account, so
+            # nodes creating pools at once cannot pass the limit together.
+            self._store.create_pool(pool, max_per_account=MAX_POOLS_PER_ACCOUNT)
+        except storage.LimitReached:
+            raise errors.LimitExceeded(
+                f"The number of identity pools in this account has reached the limit of {MAX_POOLS_PER_ACCOUNT}."
+            ) from None
         return pool
 
     def update(self, account_id: str, pool_id: str, config: PoolConfig) -> IdentityPool:

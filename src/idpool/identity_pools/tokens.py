@@ -1,4 +1,4 @@
-"""OpenID tokens as Cognito Identity forms them (research/aws-identity-pools.md §3).
+"""OpenID tokens as Cognito Identity forms them (from decoded Cognito tokens and the Developer Guide).
 
 ``amr`` is ``["authenticated", <provider>, "<provider>:<IdentityPoolId>:<user id>"]`` for
 developer logins and ``["unauthenticated"]`` for guests; principal tags travel in

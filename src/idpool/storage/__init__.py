@@ -1,7 +1,8 @@
 """The storage seam: one ``Store`` interface, several backends, one conformance suite.
 
 Backends raise only the errors defined here (``NotFound``, ``AlreadyExists``,
-``Conflict``, ``Unavailable``); driver errors never cross this seam. Every method
+``Conflict``, ``Disabled``, ``LimitReached``, ``Unavailable``); driver errors never
+cross this seam. Every method
 is atomic. Updaters and checks passed in run inside the backend's transaction and
 may run more than once (a retry after a serialization failure), so they must be
 pure. Timestamps go in and come out timezone-aware UTC.
@@ -23,7 +24,11 @@ class StorageError(Exception):
 
 
 class NotFound(StorageError):
-    pass
+    """A record is missing; ``login`` names the login when that is what was not found."""
+
+    def __init__(self, message: str, *, login: Login | None = None) -> None:
+        super().__init__(message)
+        self.login = login
 
 
 class AlreadyExists(StorageError):
@@ -37,6 +42,19 @@ class Conflict(StorageError):
         super().__init__(message)
         self.login = login
         self.owner = owner
+
+
+class Disabled(StorageError):
+    """The identity is disabled (merged into another): no login may be linked to it or
+    moved from it. ``identity_id`` names it."""
+
+    def __init__(self, message: str, *, identity_id: str) -> None:
+        super().__init__(message)
+        self.identity_id = identity_id
+
+
+class LimitReached(StorageError):
+    """A per-account quota is full: nothing was written."""
 
 
 class Unavailable(StorageError):
@@ -60,8 +78,11 @@ class Store(Protocol):
         """
 
     # --- identity pools ----------------------------------------------------------------
-    def create_pool(self, pool: IdentityPool) -> None:
-        """``AlreadyExists`` if the pool id is taken."""
+    def create_pool(self, pool: IdentityPool, max_per_account: int | None = None) -> None:
+        """``AlreadyExists`` if the pool id is taken; ``LimitReached`` if the account
+        already has ``max_per_account`` pools. Count and insert are one transaction,
+        serialized per account: of many processes creating at once near the limit,
+        exactly as many succeed as there is room for."""
 
     def get_pool(self, pool_id: str) -> IdentityPool:
         """``NotFound`` if there is no such pool."""
@@ -97,7 +118,9 @@ class Store(Protocol):
 
         Returns (identity, created). Exactly one identity per (pool, login) even
         when many processes call at once for the same new login.
-        ``NotFound`` if the pool is gone.
+        ``NotFound`` if the pool is gone. Never returns a disabled identity: one that
+        is disabled yet still has logins (left by racing merges of idpool before
+        schema version 3) is enabled again, as migration 3 does.
         """
 
     def link_logins(
@@ -109,10 +132,11 @@ class Store(Protocol):
     ) -> Identity:
         """Link every login to the identity, in one transaction.
 
-        ``check`` sees the current identity first and may raise to abandon. A login
-        already linked to this identity is left as is; one linked to another identity
-        raises ``Conflict`` (with ``login`` and ``owner``) and nothing changes.
-        Marks the identity authenticated and bumps ``last_modified_at``. ``NotFound``.
+        ``check`` sees the current identity first and may raise to abandon. Then
+        ``Disabled`` if the identity is disabled. A login already linked to this
+        identity is left as is; one linked to another identity raises ``Conflict``
+        (with ``login`` and ``owner``) and nothing changes. Marks the identity
+        authenticated and bumps ``last_modified_at``. ``NotFound``.
         """
 
     def unlink_logins(
@@ -126,17 +150,24 @@ class Store(Protocol):
         """Remove the given logins and every login of the given providers from this
         identity (logins linked elsewhere are not touched). Returns (identity, removed)."""
 
-    def merge_identities(
+    def merge_logins(
         self,
-        source_id: str,
-        destination_id: str,
+        pool_id: str,
+        source: Login,
+        destination: Login,
         now: dt.datetime,
         check: Callable[[Identity, Identity], None] | None = None,
     ) -> Identity:
-        """Move every login of ``source`` to ``destination`` and disable ``source``.
+        """Move every login of the identity ``source`` is linked to onto the identity
+        ``destination`` is linked to, disable the former, and return the latter.
 
-        ``check(source, destination)`` runs first, in the transaction, and may raise.
-        Returns the destination. ``NotFound`` if either is missing.
+        Both owners are found, locked and checked inside one transaction, so a merge,
+        link, unlink or delete racing with this one can never leave a login on a
+        disabled identity: whichever commits first, this merge acts on the owners as
+        they are after it. ``check(source, destination)`` then runs and may raise.
+        ``NotFound`` (with ``login``) if either login is linked to no identity of the
+        pool; ``Disabled`` if either owner is disabled. If both logins are already
+        linked to one identity, that identity is returned unchanged (no check runs).
         """
 
     def list_identities(

@@ -36,10 +36,10 @@ import datetime as dt
 import re
 import threading
 from dataclasses import dataclass, field
-from typing import Callable, Iterator, Sequence, TypeVar
+from typing import Callable, Iterable, Iterator, Sequence, TypeVar
 
 from idpool.model import AccessKey, Identity, IdentityPool, Login, Role, SigningKey, User, pool_from_json, pool_to_json
-from idpool.storage import AlreadyExists, Conflict, NotFound, Unavailable
+from idpool.storage import AlreadyExists, Conflict, Disabled, LimitReached, NotFound, Unavailable
 
 _R = TypeVar("_R")
 _KEY_STATUSES = ("Active", "Inactive")
@@ -133,9 +133,11 @@ class MemoryStore:
             return t.settings.setdefault(key, value)
 
     # --- identity pools ---------------------------------------------------------------
-    def create_pool(self, pool: IdentityPool) -> None:
+    def create_pool(self, pool: IdentityPool, max_per_account: int | None = None) -> None:
         stored = _stored_pool(pool, version=pool.version)
         with self._tx() as t:
+            if max_per_account is not None and _count(t.pools.values(), pool.account_id) >= max_per_account:
+                raise LimitReached(f"account {pool.account_id} has {max_per_account} identity pools")
             if pool.pool_id in t.pools:
                 raise AlreadyExists(f"identity pool {pool.pool_id} already exists")
             t.pools[pool.pool_id] = stored
@@ -168,7 +170,7 @@ class MemoryStore:
 
     def count_pools(self, account_id: str) -> int:
         with self._tx() as t:
-            return sum(1 for p in t.pools.values() if p.account_id == account_id)
+            return _count(t.pools.values(), account_id)
 
     # --- identities and their logins -------------------------------------------------------
     def create_identity(self, identity: Identity) -> None:
@@ -200,7 +202,11 @@ class MemoryStore:
         with self._tx() as t:
             owner = t.login_owners.get((pool_id, login))
             if owner is not None:
-                return t.identities[owner], False
+                found = t.identities[owner]
+                if found.disabled:  # stranded by an older idpool's racing merges: give it back (migration 3)
+                    found = dataclasses.replace(found, disabled=False, authenticated=True)
+                    _put_identity(t, found)
+                return _copy(found), False
             if pool_id not in t.pools:
                 raise NotFound(f"identity pool {pool_id} not found")
             if created.identity_id in t.identities:
@@ -220,6 +226,8 @@ class MemoryStore:
             identity = _found(t.identities.get(identity_id), "identity")
             if check is not None:
                 check(identity)
+            if identity.disabled:
+                raise _disabled(identity)
             for login in logins:
                 owner = t.login_owners.get((identity.pool_id, login))
                 if owner is not None and owner != identity_id:
@@ -249,30 +257,30 @@ class MemoryStore:
             _put_identity(t, updated)
             return updated, removed
 
-    def merge_identities(
+    def merge_logins(
         self,
-        source_id: str,
-        destination_id: str,
+        pool_id: str,
+        source: Login,
+        destination: Login,
         now: dt.datetime,
         check: Callable[[Identity, Identity], None] | None = None,
     ) -> Identity:
-        if source_id == destination_id:
-            raise Conflict("an identity cannot be merged into itself")
         now = _utc(now)
         with self._tx() as t:
-            source = _found(t.identities.get(source_id), "identity")
-            destination = _found(t.identities.get(destination_id), "identity")
-            if source.pool_id != destination.pool_id:
-                raise Conflict("identities in different pools cannot be merged")
+            src, dst = (t.identities[_owner(t, pool_id, login)] for login in (source, destination))
+            if src.identity_id == dst.identity_id:
+                return _copy(dst)
+            for identity in (src, dst):
+                if identity.disabled:
+                    raise _disabled(identity)
             if check is not None:
-                check(source, destination)
+                check(_copy(src), _copy(dst))
             merged = dataclasses.replace(
-                destination, authenticated=destination.authenticated or bool(source.logins), last_modified_at=now,
-                logins=tuple(sorted(destination.logins + source.logins)),
-            )  # fmt: skip
-            _put_identity(t, dataclasses.replace(source, disabled=True, last_modified_at=now, logins=()))
+                dst, authenticated=True, last_modified_at=now, logins=tuple(sorted(dst.logins + src.logins))
+            )
+            _put_identity(t, dataclasses.replace(src, disabled=True, last_modified_at=now, logins=()))
             _put_identity(t, merged)
-            return merged
+            return _copy(merged)
 
     def list_identities(
         self, pool_id: str, limit: int, after: str | None = None, hide_disabled: bool = False
@@ -443,6 +451,21 @@ class MemoryStore:
 
 
 # --- identities: the table and its login index change together ------------------------------
+def _owner(t: _Tables, pool_id: str, login: Login) -> str:
+    owner = t.login_owners.get((pool_id, login))
+    if owner is None:
+        raise NotFound(f"login {login.provider}/{login.subject} is not linked in this pool", login=login)
+    return owner
+
+
+def _disabled(identity: Identity) -> Disabled:
+    return Disabled(f"identity {identity.identity_id} is disabled", identity_id=identity.identity_id)
+
+
+def _count(pools: Iterable[IdentityPool], account_id: str) -> int:
+    return sum(1 for pool in pools if pool.account_id == account_id)
+
+
 def _put_identity(t: _Tables, identity: Identity) -> None:
     """Store ``identity`` and make the login index agree with its logins."""
     previous = t.identities.get(identity.identity_id)

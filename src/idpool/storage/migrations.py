@@ -3,8 +3,8 @@
 Each migration is applied exactly once, in its own transaction, and recorded in
 ``schema_migrations``. Processes starting together take a lock first (PostgreSQL:
 ``pg_advisory_xact_lock``; SQLite: ``BEGIN IMMEDIATE``, the database's one write
-lock) and re-read what is applied under it, so only one of them applies each step
-(F08 in ecosystem-security.md). A database whose schema is newer than this code
+lock) and re-read what is applied under it, so only one of them applies each step.
+A database whose schema is newer than this code
 is refused: old code must not write into a shape it does not know.
 
 Adding a migration is one entry at the end of ``MIGRATIONS``: the next version
@@ -205,10 +205,40 @@ _POSTGRES_V2 = (
     "CREATE INDEX iam_access_keys_by_user ON iam_access_keys (user_id, created_at)",
 )
 
+# Migration 3 repairs what racing MergeDeveloperIdentities calls left before the store
+# found both logins' owners inside the merge's transaction: with a->b and b->c at once,
+# the a->b merge could move a's logins onto b's identity after b->c had disabled it. The
+# login then led to a disabled identity: GetOpenIdTokenForDeveloperIdentity kept returning
+# it, and GetCredentialsForIdentity refused it.
+#
+# Where each such login belongs cannot be known: no record was kept of which identity a
+# disabled one was merged into, and guessing (say, by equal timestamps) could hand a user
+# another user's identity. Unlinking the login would make its user new again, losing the
+# identity id the application has been given for it since. So the identity is enabled
+# again: every login that leads to it keeps working, with the id GetOpenIdTokenForDeveloper-
+# Identity has been returning for it, and it is authenticated (it has logins). An identity
+# with no login stays disabled: that is what a completed merge leaves. The store applies the
+# same repair to one identity on read (``SqlStore.get_or_create_identity_for_login``), for a
+# login stranded by an older idpool still running against the database during an upgrade.
+_REPAIR_STRANDED_LOGINS = (
+    "UPDATE identities SET disabled = FALSE, authenticated = TRUE"
+    " WHERE disabled AND identity_id IN (SELECT identity_id FROM logins)",
+)
+
+# Migration 4: a row per account that writes checking a per-account quota lock first
+# (CreateIdentityPool's 1,000 pools), so that the count and the insert cannot interleave
+# with another node's. SQLite's BEGIN IMMEDIATE serializes writers anyway; the table is
+# there so one query serves both engines.
+_SQLITE_V4 = ("CREATE TABLE account_locks (account_id TEXT PRIMARY KEY) STRICT",)
+_POSTGRES_V4 = ('CREATE TABLE account_locks (account_id TEXT COLLATE "C" PRIMARY KEY)',)
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "identity pools, identities, logins, signing keys, settings",
               {"sqlite": _SQLITE_V1, "postgres": _POSTGRES_V1}),
     Migration(2, "IAM roles, users, access keys", {"sqlite": _SQLITE_V2, "postgres": _POSTGRES_V2}),
+    Migration(3, "enable again disabled identities that racing merges left with logins",
+              {"sqlite": _REPAIR_STRANDED_LOGINS, "postgres": _REPAIR_STRANDED_LOGINS}),
+    Migration(4, "a lock row per account for per-account quotas", {"sqlite": _SQLITE_V4, "postgres": _POSTGRES_V4}),
 )
 
 _LEDGER = {

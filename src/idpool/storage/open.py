@@ -57,8 +57,9 @@ def open_sql_store(
 ) -> SqlStore:
     """Open (and by default migrate) the SQLite or PostgreSQL store named by ``database_url``.
 
-    ``pool_*`` apply to PostgreSQL: connections kept open, the most opened, and how
-    long a call waits for a connection before raising ``Unavailable``.
+    ``pool_*`` bound the connections: the most opened (both engines), how many are kept
+    open (PostgreSQL), and how long a call waits for a free one before raising
+    ``Unavailable`` (both engines).
     """
     flavor = _flavor(database_url, data_dir, pool_min_size, pool_max_size, pool_timeout)
     try:
@@ -73,9 +74,9 @@ def open_sql_store(
 def _flavor(url: str | None, data_dir: Path, min_size: int, max_size: int, timeout: float) -> Flavor:
     if url is None:
         _private_dir(data_dir)
-        return SqliteFlavor(_private_file(data_dir / DB_FILE_NAME))
+        return SqliteFlavor(_private_file(data_dir / DB_FILE_NAME), max_connections=max_size, checkout_timeout=timeout)
     if url.startswith("sqlite:///"):
-        return SqliteFlavor(_private_file(_sqlite_path(url)))
+        return SqliteFlavor(_private_file(_sqlite_path(url)), max_connections=max_size, checkout_timeout=timeout)
     if url.startswith(("postgresql://", "postgres://")):
         return PostgresFlavor(url, min_size=min_size, max_size=max_size, timeout=timeout)
     raise ValueError("the database URL must start with postgresql://, sqlite:/// or memory://")

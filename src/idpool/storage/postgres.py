@@ -5,7 +5,7 @@ transactions with explicit row locks; deadlocks and serialization failures are
 retried by the runner. A connection found dead (PostgreSQL restarted, a backend
 terminated) is replaced and the unit run again, as long as COMMIT was not yet
 sent; if the connection dies during COMMIT the outcome is unknown, so the caller
-gets ``Unavailable`` instead of a blind retry (F03 in ecosystem-security.md).
+gets ``Unavailable`` instead of a blind retry (a write may have landed).
 """
 
 from __future__ import annotations

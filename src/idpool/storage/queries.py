@@ -24,6 +24,10 @@ LIST_POOLS = (
     f"SELECT {POOL_COLUMNS} FROM identity_pools WHERE account_id = ? AND pool_id > ? ORDER BY pool_id LIMIT ?"
 )
 COUNT_POOLS = "SELECT COUNT(*) FROM identity_pools WHERE account_id = ?"
+# One row per account, made on first use and locked by every write that counts the
+# account's records against a quota, so two such writes for one account take turns.
+ADD_ACCOUNT_LOCK = "INSERT INTO account_locks (account_id) VALUES (?) ON CONFLICT (account_id) DO NOTHING"
+LOCK_ACCOUNT = "SELECT account_id FROM account_locks WHERE account_id = ? FOR UPDATE"
 
 # --- identities and logins ------------------------------------------------------------------
 IDENTITY_COLUMNS = "i.identity_id, i.pool_id, i.account_id, i.created_at, i.last_modified_at, i.authenticated, i.disabled"
@@ -42,7 +46,8 @@ IDENTITY_FOR_LOGIN = (
     " LEFT JOIN logins l ON l.identity_id = i.identity_id"
     " WHERE k.pool_id = ? AND k.provider = ? AND k.subject = ?"
 )
-# Rows are locked in identity id order, so two merges of the same pair cannot deadlock.
+# Rows are locked in identity id order, so merges (and deletes, which go in the same
+# order) never wait on each other in a cycle.
 LOCK_IDENTITIES = "SELECT identity_id FROM identities WHERE identity_id IN (?, ?) ORDER BY identity_id FOR UPDATE"
 LIST_IDENTITIES = (
     f"SELECT {IDENTITY_COLUMNS}, l.provider, l.subject FROM"
@@ -53,6 +58,11 @@ LIST_ALL_IDENTITIES = LIST_IDENTITIES.format(hide="")
 LIST_ENABLED_IDENTITIES = LIST_IDENTITIES.format(hide=" AND NOT disabled")
 TOUCH_IDENTITY = "UPDATE identities SET last_modified_at = ?, authenticated = ? WHERE identity_id = ?"
 DISABLE_IDENTITY = "UPDATE identities SET last_modified_at = ?, disabled = TRUE WHERE identity_id = ?"
+# Migration 3's repair for one identity: disabled, yet logins still lead to it.
+ENABLE_STRANDED_IDENTITY = (
+    "UPDATE identities SET disabled = FALSE, authenticated = TRUE WHERE identity_id = ? AND disabled"
+    " AND EXISTS (SELECT 1 FROM logins l WHERE l.identity_id = identities.identity_id)"
+)
 DELETE_IDENTITY = "DELETE FROM identities WHERE identity_id = ?"
 INSERT_LOGIN_IF_FREE = (
     "INSERT INTO logins (pool_id, provider, subject, identity_id, linked_at) VALUES (?, ?, ?, ?, ?)"

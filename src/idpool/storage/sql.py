@@ -11,7 +11,15 @@ How each write stays correct when several processes race:
 - A change to an identity's logins first locks the identity row (``FOR UPDATE``);
   every statement that changes an existing identity's logins holds that lock, so
   the logins read after it are current.
+- A merge finds the owners of its two logins, locks both rows in identity id order
+  (two merges never wait on each other in a cycle), then reads the owners again: if
+  a racing merge, unlink or delete moved a login while we waited, it starts over
+  with the new owners. No login moves to or from a disabled identity, so no login
+  is ever left on one.
 - Read-modify-write of a pool locks the pool row, then runs the updater.
+- A pool created under the per-account limit first locks its account's row in
+  ``account_locks``, then counts and inserts: creations for one account take turns,
+  so the count each one sees includes every pool committed before it.
 - Signing keys: the partial unique index allows one active key; rotation is a
   conditional ``UPDATE ... WHERE kid = ? AND active``, which only one racer can win.
 
@@ -26,7 +34,7 @@ import json
 from typing import Any, Callable, Iterable, Sequence, TypeVar
 
 from idpool.model import Identity, IdentityPool, Login, SigningKey, pool_from_json, pool_to_json
-from idpool.storage import AlreadyExists, Conflict, NotFound, Unavailable
+from idpool.storage import AlreadyExists, Conflict, Disabled, LimitReached, NotFound, Unavailable
 from idpool.storage import queries as q
 from idpool.storage.flavors import Flavor, ForeignKeyViolation, RetryTransaction, Row, Tx, UniqueViolation
 from idpool.storage.sql_iam import IamSqlMixin
@@ -66,10 +74,20 @@ class SqlStore(IamSqlMixin):
         return self.flavor.run(work, write=True)
 
     # --- identity pools ------------------------------------------------------------------
-    def create_pool(self, pool: IdentityPool) -> None:
+    def create_pool(self, pool: IdentityPool, max_per_account: int | None = None) -> None:
         row = (pool.pool_id, pool.account_id, pool.name, pool_to_json(pool), self._t(pool.created_at), pool.version)
+
+        def work(tx: Tx) -> None:
+            if max_per_account is not None:
+                tx.run(q.ADD_ACCOUNT_LOCK, (pool.account_id,))
+                tx.one(q.LOCK_ACCOUNT, (pool.account_id,))
+                # A new statement after the lock: it counts every pool committed before it.
+                if int(_required(tx.one(q.COUNT_POOLS, (pool.account_id,)))[0]) >= max_per_account:
+                    raise LimitReached(f"account {pool.account_id} has {max_per_account} identity pools")
+            tx.run(q.INSERT_POOL, row)
+
         try:
-            self.flavor.run(lambda tx: tx.run(q.INSERT_POOL, row), write=True)
+            self.flavor.run(work, write=True)
         except AlreadyExists:
             raise AlreadyExists(f"identity pool {pool.pool_id} already exists") from None
 
@@ -125,6 +143,9 @@ class SqlStore(IamSqlMixin):
         created = dataclasses.replace(candidate, authenticated=True, logins=(login,))
         for _ in range(_CLAIM_ROUNDS):
             found = self.identity_for_login(pool_id, login)
+            if found is not None and found.disabled:
+                self._give_back_stranded(found.identity_id)
+                continue  # read it again, enabled (or the login's new owner, had it moved meanwhile)
             if found is not None:
                 return found, False
             try:
@@ -133,6 +154,11 @@ class SqlStore(IamSqlMixin):
             except _LoginTaken:
                 continue  # the winner committed first: read it on the next round
         raise Unavailable("the login kept changing hands; retry")
+
+    def _give_back_stranded(self, identity_id: str) -> None:
+        """Enable again a disabled identity that still has logins (the repair of migration 3,
+        for logins stranded by an older idpool still running against this database)."""
+        self.flavor.run(lambda tx: tx.run(q.ENABLE_STRANDED_IDENTITY, (identity_id,)), write=True)
 
     def _claim_login(self, tx: Tx, identity: Identity, login: Login) -> None:
         try:
@@ -164,6 +190,8 @@ class SqlStore(IamSqlMixin):
             identity = self._lock_identity(tx, identity_id)
             if check is not None:
                 check(identity)
+            if identity.disabled:
+                raise _disabled(identity)
             linked = set(identity.logins)
             for login in logins:
                 if login not in linked:
@@ -207,34 +235,48 @@ class SqlStore(IamSqlMixin):
 
         return self.flavor.run(work, write=True)
 
-    def merge_identities(
+    def merge_logins(
         self,
-        source_id: str,
-        destination_id: str,
+        pool_id: str,
+        source: Login,
+        destination: Login,
         now: dt.datetime,
         check: Callable[[Identity, Identity], None] | None = None,
     ) -> Identity:
-        if source_id == destination_id:
-            raise Conflict("an identity cannot be merged into itself")
-
         def work(tx: Tx) -> Identity:
-            tx.all(q.LOCK_IDENTITIES, (source_id, destination_id))
-            source = _not_found(self._read_identity(tx, source_id), "identity")
-            destination = _not_found(self._read_identity(tx, destination_id), "identity")
-            if source.pool_id != destination.pool_id:
-                raise Conflict("identities in different pools cannot be merged")
+            owners = self._owners(tx, pool_id, source, destination)
+            if owners[0] == owners[1]:
+                return _not_found(self._read_identity(tx, owners[1]), "identity")
+            tx.all(q.LOCK_IDENTITIES, owners)
+            # A new statement after the lock sees what a racing merge, unlink or delete
+            # committed while we waited; if it moved either login, run again from the top.
+            if self._owners(tx, pool_id, source, destination) != owners:
+                raise RetryTransaction()
+            src = _not_found(self._read_identity(tx, owners[0]), "identity")
+            dst = _not_found(self._read_identity(tx, owners[1]), "identity")
+            for identity in (src, dst):
+                if identity.disabled:
+                    raise _disabled(identity)
             if check is not None:
-                check(source, destination)
-            tx.run(q.MOVE_LOGINS, (destination_id, source_id))
-            tx.run(q.DISABLE_IDENTITY, (self._t(now), source_id))
-            authenticated = destination.authenticated or bool(source.logins)
-            tx.run(q.TOUCH_IDENTITY, (self._t(now), authenticated, destination_id))
+                check(src, dst)
+            tx.run(q.MOVE_LOGINS, (dst.identity_id, src.identity_id))
+            tx.run(q.DISABLE_IDENTITY, (self._t(now), src.identity_id))
+            tx.run(q.TOUCH_IDENTITY, (self._t(now), True, dst.identity_id))
             return dataclasses.replace(
-                destination, authenticated=authenticated, last_modified_at=now,
-                logins=tuple(sorted(destination.logins + source.logins)),
-            )  # fmt: skip
+                dst, authenticated=True, last_modified_at=now, logins=tuple(sorted(dst.logins + src.logins))
+            )
 
         return self.flavor.run(work, write=True)
+
+    def _owners(self, tx: Tx, pool_id: str, *logins: Login) -> tuple[str, ...]:
+        """The identity id each login is linked to; ``NotFound`` (naming it) for a free login."""
+        owners = []
+        for login in logins:
+            row = tx.one(q.LOGIN_OWNER, (pool_id, login.provider, login.subject))
+            if row is None:
+                raise NotFound(f"login {login.provider}/{login.subject} is not linked in this pool", login=login)
+            owners.append(str(row[0]))
+        return tuple(owners)
 
     def list_identities(
         self, pool_id: str, limit: int, after: str | None = None, hide_disabled: bool = False
@@ -244,7 +286,8 @@ class SqlStore(IamSqlMixin):
         return self._identities(rows)
 
     def delete_identities(self, identity_ids: Sequence[str]) -> None:
-        ids = [(identity_id,) for identity_id in dict.fromkeys(identity_ids)]
+        # In id order, the order merges lock in, so a delete and a merge never deadlock.
+        ids = [(identity_id,) for identity_id in sorted(set(identity_ids))]
         if ids:  # logins follow through ON DELETE CASCADE; unknown ids delete nothing
             self.flavor.run(lambda tx: tx.run_many(q.DELETE_IDENTITY, ids), write=True)
 
@@ -338,6 +381,10 @@ def _required(row: Row | None) -> Row:
     if row is None:
         raise Unavailable("the database returned no row where one must exist")
     return row
+
+
+def _disabled(identity: Identity) -> Disabled:
+    return Disabled(f"identity {identity.identity_id} is disabled", identity_id=identity.identity_id)
 
 
 def _not_found(value: _V | None, what: str) -> _V:

@@ -1,11 +1,17 @@
 """The SQLite flavor: a database file shared by any number of threads and processes.
 
-One connection per thread, autocommit mode, and an explicit ``BEGIN IMMEDIATE``
-for every write, so a transaction takes the write lock before its first read and
-the busy timeout applies. A deferred transaction that reads and then writes gets
-SQLITE_BUSY at once, bypassing the timeout (SQLite docs, "Transaction" and
-"Write-Ahead Logging"; ecosystem-security.md 2.5). What is left of SQLITE_BUSY
-is retried by the runner, so "database is locked" never reaches a caller.
+Connections come from a small bounded pool: a unit of work checks one out and gives
+it back when it ends, whichever thread runs it. A connection kept per thread would
+outlive the thread: a server's thread pool retires idle workers and starts new ones
+under the next burst, and every retired worker's connection (its descriptors and
+page cache) stayed open until the store closed. WAL lets the pooled connections read
+at the same time while one writes.
+
+Autocommit mode, and an explicit ``BEGIN IMMEDIATE`` for every write, so a
+transaction takes the write lock before its first read and the busy timeout applies.
+A deferred transaction that reads and then writes gets SQLITE_BUSY at once, bypassing
+the timeout (SQLite docs, "Transaction" and "Write-Ahead Logging"). What is left of
+SQLITE_BUSY is retried by the runner, so "database is locked" never reaches a caller.
 """
 
 from __future__ import annotations
@@ -15,6 +21,7 @@ import datetime as dt
 import re
 import sqlite3
 import threading
+import time
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -37,17 +44,23 @@ class SqliteFlavor(Flavor):
     driver_errors = (sqlite3.Error,)
     ping_query = "SELECT COUNT(*) FROM sqlite_master"  # reads the file, unlike SELECT 1
 
-    def __init__(self, path: Path, *, busy_timeout_ms: int = 5000) -> None:
+    def __init__(
+        self, path: Path, *, busy_timeout_ms: int = 5000, max_connections: int = 8, checkout_timeout: float = 5.0
+    ) -> None:
         if sqlite3.sqlite_version_info < _MINIMUM_SQLITE:
             raise StorageError(
                 f"SQLite {sqlite3.sqlite_version} is too old: idpool needs {'.'.join(map(str, _MINIMUM_SQLITE))} or newer"
             )
+        if max_connections < 1:
+            raise ValueError("max_connections must be at least 1")
         super().__init__()
         self.path = path
         self._busy_timeout_ms = busy_timeout_ms
-        self._local = threading.local()
-        self._every: list[sqlite3.Connection] = []  # so close() reaches every thread's
-        self._lock = threading.Lock()
+        self._max_connections = max_connections
+        self._checkout_timeout = checkout_timeout
+        self._idle: list[sqlite3.Connection] = []  # most recently returned last: its cache is warm
+        self._opened = 0  # idle + checked out; never above max_connections
+        self._changed = threading.Condition()
         self._closed = False
 
     def _translate(self, query: str) -> str:
@@ -56,19 +69,64 @@ class SqliteFlavor(Flavor):
 
     @contextlib.contextmanager
     def _connection(self) -> Iterator[sqlite3.Connection]:
-        if self._closed:
-            raise Unavailable("the store is closed")
-        conn = getattr(self._local, "conn", None)
-        if conn is None:
-            conn = self._local.conn = self._connect()
-        yield conn
+        conn = self._check_out()
+        try:
+            yield conn
+        finally:
+            self._check_in(conn)
+
+    def _check_out(self) -> sqlite3.Connection:
+        """An idle connection, a new one while under the bound, or else the next one
+        given back (``Unavailable`` if none is within ``checkout_timeout``)."""
+        deadline = time.monotonic() + self._checkout_timeout
+        with self._changed:
+            while True:
+                if self._closed:
+                    raise Unavailable("the store is closed")
+                if self._idle:
+                    return self._idle.pop()
+                if self._opened < self._max_connections:
+                    self._opened += 1
+                    break
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise Unavailable("every database connection stayed busy; retry later")
+                self._changed.wait(left)
+        try:
+            return self._connect()
+        except BaseException:
+            self._forget(None)
+            raise
+
+    def _check_in(self, conn: sqlite3.Connection) -> None:
+        # The runner has committed or rolled back; a connection still in a transaction
+        # (its rollback failed) is not handed to the next caller.
+        try:
+            reusable = not conn.in_transaction
+        except sqlite3.Error:
+            reusable = False
+        with self._changed:
+            if reusable and not self._closed:
+                self._idle.append(conn)
+                self._changed.notify()
+                return
+        self._forget(conn)
+
+    def _forget(self, conn: sqlite3.Connection | None) -> None:
+        """Close ``conn`` (if any) and free its place under the bound."""
+        if conn is not None:
+            with contextlib.suppress(sqlite3.Error):
+                conn.close()
+        with self._changed:
+            self._opened -= 1
+            self._changed.notify()
 
     def _connect(self) -> sqlite3.Connection:
         conn = sqlite3.connect(
             self.path,
             timeout=self._busy_timeout_ms / 1000,
             isolation_level=None,  # autocommit: we write BEGIN ourselves
-            check_same_thread=False,  # only close() crosses threads
+            check_same_thread=False,  # a pooled connection serves one thread at a time, any thread
             cached_statements=256,
         )
         try:
@@ -82,8 +140,6 @@ class SqliteFlavor(Flavor):
         except BaseException:
             conn.close()
             raise
-        with self._lock:
-            self._every.append(conn)
         return conn
 
     def _begin(self, cursor: Any, *, migration_lock: bool) -> None:
@@ -121,9 +177,10 @@ class SqliteFlavor(Flavor):
         return _EPOCH + int(value) * _MICROSECOND
 
     def close(self) -> None:
-        self._closed = True
-        with self._lock:
-            every, self._every = self._every, []
-        for conn in every:
-            with contextlib.suppress(sqlite3.Error):
-                conn.close()
+        """Close the idle connections now; one still checked out is closed when given back."""
+        with self._changed:
+            self._closed = True
+            idle, self._idle = self._idle, []
+            self._changed.notify_all()
+        for conn in idle:
+            self._forget(conn)
