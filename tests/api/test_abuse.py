@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
+import boto3
 import pytest
+from botocore import UNSIGNED
+from botocore.config import Config
 from botocore.exceptions import ClientError
 
-from tests.api.test_credentials import setup  # noqa: F401 - fixture
+from tests.api.test_credentials import as_creds, setup  # noqa: F401 - fixture
+from tests.api.test_iam import name
 from tests.api.test_pools import code, new_pool
 
 DEV = "login.example.app"
@@ -47,10 +52,6 @@ def test_deleted_identity_gets_nothing(cognito: Any, public_cognito: Any, setup:
     with pytest.raises(ClientError) as exc:
         public_cognito.get_credentials_for_identity(IdentityId=issued["IdentityId"], Logins={COGNITO: issued["Token"]})
     assert code(exc) == "ResourceNotFoundException"
-    import boto3
-    from botocore import UNSIGNED
-    from botocore.config import Config
-
     sts = boto3.client("sts", endpoint_url=public_cognito.meta.endpoint_url, region_name="us-east-1",
                        config=Config(signature_version=UNSIGNED))
     with pytest.raises(ClientError) as exc:  # stricter than AWS: STS checks the identity still exists
@@ -98,3 +99,44 @@ def test_role_mapping_rules_on_principal_tags(live: Any, cognito: Any, public_co
     with pytest.raises(ClientError) as exc:  # no rule matches and AmbiguousRoleResolution is Deny
         public_cognito.get_credentials_for_identity(IdentityId=ops["IdentityId"], Logins={COGNITO: ops["Token"]})
     assert code(exc) == "NotAuthorizedException"
+
+
+def test_a_guest_token_never_buys_the_authenticated_role(live: Any, cognito: Any, public_cognito: Any,
+                                                          setup: Any) -> None:  # J14 (amr swap)
+    """A guest passing its own GetOpenIdToken token in Logins is still a guest: the role
+    follows the token's amr, whatever the roles' trust policies would let through."""
+    pool_id, iam = setup["pool_id"], setup["iam"]
+    lax = name("Lax")  # trusts the pool without looking at amr: only the role choice keeps guests out
+    iam.create_role(RoleName=lax, AssumeRolePolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [{
+        "Effect": "Allow", "Principal": {"Federated": COGNITO}, "Action": "sts:AssumeRoleWithWebIdentity",
+        "Condition": {"StringEquals": {f"{COGNITO}:aud": pool_id}}}]}))
+    lax_arn = f"arn:aws:iam::123456789012:role/{lax}"
+    cognito.set_identity_pool_roles(IdentityPoolId=pool_id, Roles={
+        "authenticated": lax_arn, "unauthenticated": setup["roles"]["unauthenticated"]})
+    guest = public_cognito.get_id(IdentityPoolId=pool_id)["IdentityId"]
+    token = public_cognito.get_open_id_token(IdentityId=guest)["Token"]
+
+    creds = public_cognito.get_credentials_for_identity(IdentityId=guest, Logins={COGNITO: token})["Credentials"]
+    me = as_creds(live, "sts", creds).get_caller_identity()
+    assert me["Arn"].endswith(f":assumed-role/{setup['guest']}/CognitoIdentityCredentials")
+    with pytest.raises(ClientError) as exc:  # nor can it ask for the authenticated role by name
+        public_cognito.get_credentials_for_identity(IdentityId=guest, Logins={COGNITO: token}, CustomRoleArn=lax_arn)
+    assert code(exc) == "NotAuthorizedException"
+
+    # basic flow: the authenticated role's trust requires amr "authenticated"
+    sts = boto3.client("sts", endpoint_url=live.url, region_name="us-east-1", config=Config(signature_version=UNSIGNED))
+    with pytest.raises(ClientError) as exc:
+        sts.assume_role_with_web_identity(RoleArn=setup["roles"]["authenticated"], RoleSessionName="swap",
+                                          WebIdentityToken=token)
+    assert code(exc) == "AccessDenied"
+
+    # once the pool stops allowing guests, the guest's token buys nothing at all
+    pool = cognito.describe_identity_pool(IdentityPoolId=pool_id)
+    pool.pop("ResponseMetadata")
+    cognito.update_identity_pool(**{**pool, "AllowUnauthenticatedIdentities": False})
+    for call in (lambda: public_cognito.get_credentials_for_identity(IdentityId=guest, Logins={COGNITO: token}),
+                 lambda: public_cognito.get_open_id_token(IdentityId=guest, Logins={COGNITO: token})):
+        with pytest.raises(ClientError) as exc:
+            call()
+        assert code(exc) == "NotAuthorizedException"
+        assert "Unauthenticated access is not supported" in exc.value.response["Error"]["Message"]

@@ -5,7 +5,9 @@
 name ``CognitoIdentityCredentials``, for one hour. Role choice follows
 role-based-access-control.md: guests get the unauthenticated role; authenticated
 identities the authenticated role, unless a RoleMappings entry for their provider picks
-another (Rules, first match wins; Token; AmbiguousRoleResolution). idpool also accepts a
+another (Rules, first match wins; Token; AmbiguousRoleResolution). "Guest" is decided by
+the identity and the token, never by the mere presence of ``Logins``: a guest that passes
+its own GetOpenIdToken token (``amr: ["unauthenticated"]``) is still a guest. idpool also accepts a
 mapping keyed by the pool's developer provider name, matching rules against the token's
 claims and principal tags.
 
@@ -48,7 +50,7 @@ class EnhancedFlow:
         self, identity_id: str, logins: Mapping[str, str] | None, custom_role_arn: str | None
     ) -> IdentityCredentials:
         identity, pool, claims = self._identities.authenticate_identity(identity_id, logins)
-        if claims is None:
+        if claims is None or not is_authenticated(identity.authenticated, claims):
             role_arn = self._default_role(pool, "unauthenticated")
             if custom_role_arn and custom_role_arn != role_arn:
                 raise errors.NotAuthorized("CustomRoleArn is not allowed for unauthenticated identities.")
@@ -99,6 +101,13 @@ class EnhancedFlow:
         raise errors.NotAuthorized(
             "No role mapping rule matched and AmbiguousRoleResolution is Deny.",
             detail=f"role mapping of {provider} ({mapping.type}) gave no role")
+
+
+def is_authenticated(identity_authenticated: bool, claims: Mapping[str, Any]) -> bool:
+    """Whether a verified token speaks for an authenticated user: its ``amr`` says so and the
+    identity has had a login linked. Anything else gets the guest's role (and only where the
+    pool allows guests: ``IdentityService.authenticate_identity`` checks that)."""
+    return identity_authenticated and "authenticated" in (claims.get("amr") or [])
 
 
 def claim_values(claims: Mapping[str, Any]) -> dict[str, str]:
