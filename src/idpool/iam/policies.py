@@ -10,4 +10,6 @@ from idpool.policy import PolicyDocument, parse_policy
 
 @lru_cache(maxsize=4096)
 def cached_policy(text: str, kind: str) -> PolicyDocument:
-    return parse_policy(text, kind)  # type: ignore[arg-type]
+    """A stored policy, parsed: rules added since it was written are enforced by evaluation
+    (``parse_policy(stored=True)``), so an older role still loads."""
+    return parse_policy(text, kind, stored=True)  # type: ignore[arg-type]
