@@ -11,9 +11,9 @@ its own GetOpenIdToken token (``amr: ["unauthenticated"]``) is still a guest. id
 mapping keyed by the pool's developer provider name, matching rules against the token's
 claims and principal tags.
 
-When STS refuses (no role, a trust policy that does not accept the token), the wire says
-what AWS says, ``InvalidIdentityPoolConfigurationException``; ``detail`` (logs, console)
-says which role and which condition failed.
+When STS refuses (no role, a trust policy that does not accept the token, session tags
+too large for a session), the wire says what AWS says, ``InvalidIdentityPoolConfigurationException``;
+``detail`` (logs, console) says which role and which condition failed.
 """
 
 from __future__ import annotations
@@ -65,6 +65,12 @@ class EnhancedFlow:
         except (errors.AccessDenied, errors.StsValidationError) as exc:
             raise errors.InvalidIdentityPoolConfiguration(
                 INVALID_CONFIGURATION, detail=f"STS refused role {role_arn}: {exc.detail or exc.message}") from None
+        except errors.PackedPolicyTooLarge as exc:
+            # Cognito reports what STS refuses inside this call as a pool configuration error;
+            # here the cause is the identity's principal tags, so the message says so.
+            raise errors.InvalidIdentityPoolConfiguration(
+                f"{INVALID_CONFIGURATION} The principal tags of this identity do not fit in a session: {exc.message}",
+                detail=f"role {role_arn}: {exc.detail or exc.message}") from None
         session = result.issued.session
         return IdentityCredentials(identity.identity_id, session.access_key_id, session.secret_access_key,
                                    result.issued.session_token, session.expires_at)

@@ -22,6 +22,10 @@ from idpool.model import Identity, IdentityPool, Login
 from idpool.storage import Store
 
 MAX_LINKED_LOGINS = 20  # MergeDeveloperIdentities: "The number of linked logins is limited to 20"
+# DeveloperUserIdentifier is 1..1024 characters in every operation that names one (Lookup, Merge,
+# Unlink); GetOpenIdTokenForDeveloperIdentity's Logins values could be far longer (50,000), but a
+# longer id could never be looked up or unlinked, and it travels in every token and session.
+MAX_DEVELOPER_USER_ID = 1024
 
 
 @dataclass(frozen=True)
@@ -80,7 +84,13 @@ class IdentityService:
         for provider in logins:
             if provider != developer:
                 raise self._unverifiable(pool, provider)
-        return Login(developer, logins[developer])
+        user_id = logins[developer]
+        if len(user_id) > MAX_DEVELOPER_USER_ID:
+            raise errors.InvalidParameter(
+                f"The developer user identifier must be at most {MAX_DEVELOPER_USER_ID} characters long.",
+                detail=f"Logins[{developer}] is {len(user_id)} characters",
+            )
+        return Login(developer, user_id)
 
     def _identity_for_new_or_known_login(self, pool: IdentityPool, login: Login) -> Identity:
         # The store reads the login first (one statement for a known user) and creates the
