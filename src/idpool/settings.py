@@ -108,13 +108,21 @@ ENV_FIELDS = {
 }
 
 
+# An empty IDPOOL_MASTER_KEY is a mistake to report, not "unset": falling back to a new
+# key file would leave everything sealed under the intended key unreadable. The empty
+# value goes on to ``keys.sealing.load_master_key``, which refuses it by name.
+_EMPTY_IS_A_VALUE = frozenset({"master_key"})
+
+
 def from_env(environ: Mapping[str, str] | None = None, **overrides: object) -> Settings:
     """Settings from ``IDPOOL_*`` variables, then explicit overrides (CLI flags) on top."""
     environ = os.environ if environ is None else environ
     values: dict[str, object] = {}
     for name, kind in ENV_FIELDS.items():
         raw = environ.get(f"IDPOOL_{name.upper()}")
-        if raw not in (None, ""):
+        if raw == "" and name in _EMPTY_IS_A_VALUE:
+            values[name] = raw
+        elif raw is not None and raw != "":
             try:
                 values[name] = kind(raw)
             except ValueError as exc:

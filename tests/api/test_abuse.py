@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import dataclasses
+import json
+from functools import partial
 from typing import Any
 
+import boto3
 import pytest
+from botocore import UNSIGNED
+from botocore.config import Config
 from botocore.exceptions import ClientError
 
-from tests.api.test_credentials import setup  # noqa: F401 - fixture
+from tests.api.test_credentials import as_creds, setup  # noqa: F401 - fixture
+from tests.api.test_iam import name, trust_for
 from tests.api.test_pools import code, new_pool
 
 DEV = "login.example.app"
@@ -47,10 +54,6 @@ def test_deleted_identity_gets_nothing(cognito: Any, public_cognito: Any, setup:
     with pytest.raises(ClientError) as exc:
         public_cognito.get_credentials_for_identity(IdentityId=issued["IdentityId"], Logins={COGNITO: issued["Token"]})
     assert code(exc) == "ResourceNotFoundException"
-    import boto3
-    from botocore import UNSIGNED
-    from botocore.config import Config
-
     sts = boto3.client("sts", endpoint_url=public_cognito.meta.endpoint_url, region_name="us-east-1",
                        config=Config(signature_version=UNSIGNED))
     with pytest.raises(ClientError) as exc:  # stricter than AWS: STS checks the identity still exists
@@ -98,3 +101,94 @@ def test_role_mapping_rules_on_principal_tags(live: Any, cognito: Any, public_co
     with pytest.raises(ClientError) as exc:  # no rule matches and AmbiguousRoleResolution is Deny
         public_cognito.get_credentials_for_identity(IdentityId=ops["IdentityId"], Logins={COGNITO: ops["Token"]})
     assert code(exc) == "NotAuthorizedException"
+
+
+def test_a_guest_token_never_buys_the_authenticated_role(live: Any, cognito: Any, public_cognito: Any,
+                                                          setup: Any) -> None:  # J14 (amr swap)
+    """A guest passing its own GetOpenIdToken token in Logins is still a guest: the role
+    follows the token's amr, whatever the roles' trust policies would let through."""
+    pool_id, iam = setup["pool_id"], setup["iam"]
+    lax = name("Lax")  # trusts the pool without looking at amr: only the role choice keeps guests out
+    iam.create_role(RoleName=lax, AssumeRolePolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [{
+        "Effect": "Allow", "Principal": {"Federated": COGNITO}, "Action": "sts:AssumeRoleWithWebIdentity",
+        "Condition": {"StringEquals": {f"{COGNITO}:aud": pool_id}}}]}))
+    lax_arn = f"arn:aws:iam::123456789012:role/{lax}"
+    cognito.set_identity_pool_roles(IdentityPoolId=pool_id, Roles={
+        "authenticated": lax_arn, "unauthenticated": setup["roles"]["unauthenticated"]})
+    guest = public_cognito.get_id(IdentityPoolId=pool_id)["IdentityId"]
+    token = public_cognito.get_open_id_token(IdentityId=guest)["Token"]
+
+    creds = public_cognito.get_credentials_for_identity(IdentityId=guest, Logins={COGNITO: token})["Credentials"]
+    me = as_creds(live, "sts", creds).get_caller_identity()
+    assert me["Arn"].endswith(f":assumed-role/{setup['guest']}/CognitoIdentityCredentials")
+    with pytest.raises(ClientError) as exc:  # nor can it ask for the authenticated role by name
+        public_cognito.get_credentials_for_identity(IdentityId=guest, Logins={COGNITO: token}, CustomRoleArn=lax_arn)
+    assert code(exc) == "NotAuthorizedException"
+
+    # basic flow: the authenticated role's trust requires amr "authenticated"
+    sts = boto3.client("sts", endpoint_url=live.url, region_name="us-east-1", config=Config(signature_version=UNSIGNED))
+    with pytest.raises(ClientError) as exc:
+        sts.assume_role_with_web_identity(RoleArn=setup["roles"]["authenticated"], RoleSessionName="swap",
+                                          WebIdentityToken=token)
+    assert code(exc) == "AccessDenied"
+
+    # once the pool stops allowing guests, the guest's token buys nothing at all
+    pool = cognito.describe_identity_pool(IdentityPoolId=pool_id)
+    pool.pop("ResponseMetadata")
+    cognito.update_identity_pool(**{**pool, "AllowUnauthenticatedIdentities": False})
+    for call in (lambda: public_cognito.get_credentials_for_identity(IdentityId=guest, Logins={COGNITO: token}),
+                 lambda: public_cognito.get_open_id_token(IdentityId=guest, Logins={COGNITO: token})):
+        with pytest.raises(ClientError) as exc:
+            call()
+        assert code(exc) == "NotAuthorizedException"
+        assert "Unauthenticated access is not supported" in exc.value.response["Error"]["Message"]
+
+
+def _open_trusts(pool_id: str) -> list[str]:
+    """Trust policies that would let a token of any identity pool assume the role."""
+    def statement(principal: Any, condition: dict[str, Any] | None = None) -> str:
+        body: dict[str, Any] = {"Effect": "Allow", "Principal": principal, "Action": "sts:AssumeRoleWithWebIdentity"}
+        if condition:
+            body["Condition"] = condition
+        return json.dumps({"Version": "2012-10-17", "Statement": [body]})
+
+    aud = f"{COGNITO}:aud"
+    return [statement("*"), statement({"AWS": "*"}), statement({"Federated": "*"}),
+            statement({"Federated": COGNITO}, {"StringLike": {aud: "us-east-1:*"}}),
+            statement({"Federated": COGNITO}, {"StringLike": {aud: ["*-*", pool_id]}})]
+
+
+def test_a_trust_that_does_not_pin_aud_admits_no_other_pool(live: Any, cognito: Any, public_cognito: Any,
+                                                             setup: Any) -> None:  # A04
+    iam, pool_id = setup["iam"], setup["pool_id"]
+    pinned = name("Pinned")
+    iam.create_role(RoleName=pinned, AssumeRolePolicyDocument=trust_for(pool_id))
+    for document in _open_trusts(pool_id):  # refused when written, as CreateRole and as UpdateAssumeRolePolicy
+        for write in (partial(iam.create_role, RoleName=name("Open"), AssumeRolePolicyDocument=document),
+                      partial(iam.update_assume_role_policy, RoleName=pinned, PolicyDocument=document)):
+            with pytest.raises(ClientError) as exc:
+                write()
+            assert code(exc) == "MalformedPolicyDocument"
+            assert f"{COGNITO}:aud" in exc.value.response["Error"]["Message"]
+
+    # Roles stored by an idpool from before the rule (written straight to the store): they still
+    # read back, but a token of another pool, or of any pool, assumes none of them.
+    other = new_pool(cognito)["IdentityPoolId"]
+    foreign = cognito.get_open_id_token_for_developer_identity(IdentityPoolId=other, Logins={DEV: "intruder"})
+    own = cognito.get_open_id_token_for_developer_identity(IdentityPoolId=pool_id, Logins={DEV: "owner"})
+    sts = boto3.client("sts", endpoint_url=live.url, region_name="us-east-1", config=Config(signature_version=UNSIGNED))
+    for document in _open_trusts(pool_id):
+        legacy = name("Legacy")
+        iam.create_role(RoleName=legacy, AssumeRolePolicyDocument=trust_for(pool_id))
+        live.services.store.update_role("123456789012", legacy, partial(dataclasses.replace, trust_policy=document))
+        assert iam.get_role(RoleName=legacy)["Role"]["AssumeRolePolicyDocument"] == json.loads(document)
+        arn = f"arn:aws:iam::123456789012:role/{legacy}"
+        for token in (foreign["Token"], own["Token"]):
+            with pytest.raises(ClientError) as exc:
+                sts.assume_role_with_web_identity(RoleArn=arn, RoleSessionName="in", WebIdentityToken=token)
+            assert code(exc) == "AccessDenied"
+        cognito.set_identity_pool_roles(IdentityPoolId=other, Roles={"authenticated": arn})
+        with pytest.raises(ClientError) as exc:
+            public_cognito.get_credentials_for_identity(IdentityId=foreign["IdentityId"],
+                                                        Logins={COGNITO: foreign["Token"]})
+        assert code(exc) == "InvalidIdentityPoolConfigurationException"

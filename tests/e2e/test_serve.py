@@ -150,6 +150,21 @@ def test_world_readable_master_key_is_refused(tmp_path: Path) -> None:
     assert "master.key" in out.stderr
 
 
+@pytest.mark.parametrize("value, says", [("", "set but empty"), ("00" * 32, "random"),
+                                          ("QUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUE=", "random")])
+def test_empty_or_no_entropy_master_key_is_refused(tmp_path: Path, value: str, says: str) -> None:
+    data = tmp_path / "data"
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "IDPOOL_"))}
+    env["IDPOOL_MASTER_KEY"] = value
+    out = subprocess.run([str(Path(sys.executable).parent / "idpool"), "serve", "--port", "0", "--data-dir", str(data)],
+                         capture_output=True, text=True, env=env, timeout=60)
+    assert out.returncode == 1 and out.stdout == ""  # no banner: it never listened
+    lines = out.stderr.strip().splitlines()
+    assert len(lines) == 1, out.stderr  # one line, no traceback
+    assert "IDPOOL_MASTER_KEY" in lines[0] and says in lines[0] and "base64" in lines[0]
+    assert not (data / "master.key").exists()  # no silent fallback to a new key file
+
+
 def test_keys_rotate_while_serving_keeps_old_tokens_valid(serve: Any, tmp_path: Path) -> None:
     served = serve()
     cognito = boto(served)

@@ -125,6 +125,31 @@ def test_env_values_of_other_lengths_or_garbage_are_refused(text: str, tmp_path:
         load_master_key(env_value=text, data_dir=tmp_path)
 
 
+@pytest.mark.parametrize(
+    "key",
+    [
+        bytes(32),  # all zero
+        b"\xff" * 32,  # all bytes equal
+        b"ab" * 16,  # two byte values
+        bytes(range(7)) * 4 + bytes(range(4)),  # seven byte values: still no key anyone should use
+    ],
+    ids=["all-zero", "all-equal", "two-values", "seven-values"],
+)
+@pytest.mark.parametrize("encode", [bytes.hex, lambda raw: base64.b64encode(raw).decode()], ids=["hex", "base64"])
+def test_env_keys_without_entropy_are_refused(key: bytes, encode: Callable[[bytes], str], tmp_path: Path) -> None:
+    with pytest.raises(MasterKeyError) as caught:
+        load_master_key(env_value=encode(key), data_dir=tmp_path / "data")
+    message = str(caught.value)
+    assert "IDPOOL_MASTER_KEY" in message and "random" in message and "\n" not in message
+    assert encode(key) not in message
+    assert not (tmp_path / "data").exists()  # no key file is made in its place
+
+
+def test_a_key_with_enough_distinct_bytes_is_accepted(tmp_path: Path) -> None:
+    eight = bytes(range(8)) * 4  # the least variety accepted; a random key has about 30 distinct bytes
+    assert load_master_key(env_value=eight.hex(), data_dir=tmp_path) == eight
+
+
 def test_env_error_does_not_echo_the_value(tmp_path: Path) -> None:
     secret_ish = base64.b64encode(b"s3cr3t-but-only-24-bytes").decode()
     with pytest.raises(MasterKeyError) as caught:
@@ -194,6 +219,12 @@ def test_fifo_in_place_of_the_file_is_refused_without_blocking(tmp_path: Path) -
 def test_file_with_a_bad_key_is_refused(text: str, tmp_path: Path) -> None:
     _write_key(tmp_path / MASTER_KEY_FILE, 0o600, text)
     with pytest.raises(MasterKeyError, match=MASTER_KEY_FILE):
+        load_master_key(env_value=None, data_dir=tmp_path)
+
+
+def test_file_with_an_all_zero_key_is_refused(tmp_path: Path) -> None:
+    _write_key(tmp_path / MASTER_KEY_FILE, 0o600, base64.b64encode(bytes(32)).decode())
+    with pytest.raises(MasterKeyError, match=f"{MASTER_KEY_FILE}.*random"):
         load_master_key(env_value=None, data_dir=tmp_path)
 
 

@@ -14,7 +14,7 @@ from idpool.policy import Decision, PolicyDocument, Request, Statement, evaluate
 COGNITO_TRUST = json.dumps({"Version": "2012-10-17", "Statement": [{
     "Effect": "Allow", "Principal": {"Federated": "cognito-identity.amazonaws.com"},
     "Action": "sts:AssumeRoleWithWebIdentity",
-    "Condition": {"StringEquals": {"cognito-identity.amazonaws.com:aud": "us-east-1:pool"},
+    "Condition": {"StringEquals": {"cognito-identity.amazonaws.com:aud": "us-east-1:aaaaaaaa-0000-4000-8000-00000000000a"},
                   "ForAnyValue:StringLike": {"cognito-identity.amazonaws.com:amr": "authenticated"}}}]})
 
 
@@ -89,7 +89,7 @@ def test_datetime_context_value_as_a_policy_variable() -> None:
 def test_evaluate_trust_default_name_and_reason() -> None:
     trust = parse_policy(COGNITO_TRUST, "trust")
     request = Request("sts:AssumeRoleWithWebIdentity", None,
-                      {"cognito-identity.amazonaws.com:aud": "us-east-1:pool",
+                      {"cognito-identity.amazonaws.com:aud": "us-east-1:aaaaaaaa-0000-4000-8000-00000000000a",
                        "cognito-identity.amazonaws.com:amr": ["unauthenticated"]},
                       principal={"Federated": "cognito-identity.amazonaws.com"})
     decision = evaluate_trust(request, trust)

@@ -35,3 +35,11 @@ def test_default_issuer_is_host_and_port() -> None:
     assert Settings(host="127.0.0.1", port=8740).issuer_url == "http://127.0.0.1:8740"
     assert Settings(host="0.0.0.0", port=80).issuer_url == "http://localhost:80"
     assert Settings(issuer="https://id.example.com/").issuer_url == "https://id.example.com"
+
+
+def test_an_empty_master_key_variable_is_kept_so_that_it_is_refused() -> None:
+    """``IDPOOL_MASTER_KEY=""`` must not fall back to a key file: data sealed under the
+    intended key would become unreadable (the empty value reaches ``load_master_key``)."""
+    assert from_env({"IDPOOL_MASTER_KEY": ""}).master_key == ""
+    assert from_env({}).master_key is None
+    assert from_env({"IDPOOL_PORT": ""}).port == 8740  # other empty variables still mean "unset"

@@ -5,13 +5,15 @@
 name ``CognitoIdentityCredentials``, for one hour. Role choice follows
 role-based-access-control.md: guests get the unauthenticated role; authenticated
 identities the authenticated role, unless a RoleMappings entry for their provider picks
-another (Rules, first match wins; Token; AmbiguousRoleResolution). idpool also accepts a
+another (Rules, first match wins; Token; AmbiguousRoleResolution). "Guest" is decided by
+the identity and the token, never by the mere presence of ``Logins``: a guest that passes
+its own GetOpenIdToken token (``amr: ["unauthenticated"]``) is still a guest. idpool also accepts a
 mapping keyed by the pool's developer provider name, matching rules against the token's
 claims and principal tags.
 
-When STS refuses (no role, a trust policy that does not accept the token), the wire says
-what AWS says, ``InvalidIdentityPoolConfigurationException``; ``detail`` (logs, console)
-says which role and which condition failed.
+When STS refuses (no role, a trust policy that does not accept the token, session tags
+too large for a session), the wire says what AWS says, ``InvalidIdentityPoolConfigurationException``;
+``detail`` (logs, console) says which role and which condition failed.
 """
 
 from __future__ import annotations
@@ -49,7 +51,7 @@ class EnhancedFlow:
         self, identity_id: str, logins: Mapping[str, str] | None, custom_role_arn: str | None
     ) -> IdentityCredentials:
         identity, pool, claims = self._identities.authenticate_identity(identity_id, logins)
-        if claims is None:
+        if claims is None or not is_authenticated(identity.authenticated, claims):
             role_arn = self._default_role(pool, "unauthenticated")
             if custom_role_arn and custom_role_arn != role_arn:
                 raise errors.NotAuthorized("CustomRoleArn is not allowed for unauthenticated identities.")
@@ -64,6 +66,12 @@ class EnhancedFlow:
         except (errors.AccessDenied, errors.StsValidationError) as exc:
             raise errors.InvalidIdentityPoolConfiguration(
                 INVALID_CONFIGURATION, detail=f"STS refused role {role_arn}: {exc.detail or exc.message}") from None
+        except errors.PackedPolicyTooLarge as exc:
+            # Cognito reports what STS refuses inside this call as a pool configuration error;
+            # here the cause is the identity's principal tags, so the message says so.
+            raise errors.InvalidIdentityPoolConfiguration(
+                f"{INVALID_CONFIGURATION} The principal tags of this identity do not fit in a session: {exc.message}",
+                detail=f"role {role_arn}: {exc.detail or exc.message}") from None
         session = result.issued.session
         return IdentityCredentials(identity.identity_id, session.access_key_id, session.secret_access_key,
                                    result.issued.session_token, session.expires_at)
@@ -100,6 +108,13 @@ class EnhancedFlow:
         raise errors.NotAuthorized(
             "No role mapping rule matched and AmbiguousRoleResolution is Deny.",
             detail=f"role mapping of {provider} ({mapping.type}) gave no role")
+
+
+def is_authenticated(identity_authenticated: bool, claims: Mapping[str, Any]) -> bool:
+    """Whether a verified token speaks for an authenticated user: its ``amr`` says so and the
+    identity has had a login linked. Anything else gets the guest's role (and only where the
+    pool allows guests: ``IdentityService.authenticate_identity`` checks that)."""
+    return identity_authenticated and "authenticated" in (claims.get("amr") or [])
 
 
 def claim_values(claims: Mapping[str, Any]) -> dict[str, str]:

@@ -270,8 +270,9 @@ class IdentityService:
         self, identity_id: str, logins: Mapping[str, str] | None
     ) -> tuple[Identity, IdentityPool, dict[str, Any] | None]:
         """Who may act as ``identity_id`` on a public operation: a guest identity with no
-        logins (when the pool allows guests), or the holder of a valid login for it. Returns
-        the identity, its pool and the verified token's claims (None for a guest)."""
+        logins or with its own guest token (when the pool allows guests), or the holder of a
+        valid login for it. Returns the identity, its pool and the verified token's claims
+        (None for a guest without a token; a guest token's claims say ``amr: ["unauthenticated"]``)."""
         try:
             identity = self._store.get_identity(identity_id)
         except storage.NotFound:
@@ -293,8 +294,13 @@ class IdentityService:
         claims = tokens.verify_cognito_login(
             self._factory.keys, logins[COGNITO_PROVIDER], identity, pool, self._clock.now()
         )
-        if "authenticated" not in claims["amr"] and identity.authenticated:
-            raise tokens.logins_dont_match(detail="a guest token cannot act for an authenticated identity")
+        if "authenticated" not in claims["amr"]:
+            # A guest's own token (GetOpenIdToken without logins) still speaks for a guest:
+            # it cannot act for an identity that has a login, nor outlive the pool's guest access.
+            if identity.authenticated:
+                raise tokens.logins_dont_match(detail="a guest token cannot act for an authenticated identity")
+            if not pool.allow_unauthenticated:
+                raise unauthenticated_not_supported()
         return identity, pool, claims
 
     # === helpers ===========================================================================

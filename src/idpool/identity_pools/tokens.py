@@ -2,7 +2,9 @@
 
 ``amr`` is ``["authenticated", <provider>, "<provider>:<IdentityPoolId>:<user id>"]`` for
 developer logins and ``["unauthenticated"]`` for guests; principal tags travel in
-``https://aws.amazon.com/tags`` as ``{"principal_tags": {key: [value]}}``.
+``https://aws.amazon.com/tags`` as ``{"principal_tags": {key: [value]}}``. A token longer than
+STS accepts as a ``WebIdentityToken`` (20,000 characters) is never issued: with the largest
+principal tags it would be, and no one could exchange it.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from typing import Any, Mapping, Protocol, Sequence
 
 from idpool import errors
 from idpool.keys.errors import TokenExpired, TokenInvalid
+from idpool.keys.jws import MAX_TOKEN_CHARS
 from idpool.model import Identity, IdentityPool
 from idpool.sts.web_identity import TAGS_CLAIM
 
@@ -58,7 +61,14 @@ class TokenFactory:
         }
         if principal_tags:
             claims[TAGS_CLAIM] = {"principal_tags": {k: [v] for k, v in principal_tags.items()}}
-        return self.keys.sign(claims)
+        token = self.keys.sign(claims)
+        if len(token) > MAX_TOKEN_CHARS:
+            what = "The principal tags make the token" if principal_tags else "The token would be"
+            raise errors.InvalidParameter(
+                f"{what} {len(token)} characters long; a web identity token may be at most "
+                f"{MAX_TOKEN_CHARS} characters (STS WebIdentityToken). Pass fewer or shorter principal tags."
+            )
+        return token
 
 
 def developer_amr(provider: str, pool_id: str, user_id: str) -> list[str]:

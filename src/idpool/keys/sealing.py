@@ -9,7 +9,9 @@ messages under one key (research K01, K03).
 
 The master key comes from ``IDPOOL_MASTER_KEY`` or from ``<data_dir>/master.key``,
 created on first use with mode 0600 in a 0700 directory and refused when other
-users can read it (research K05).
+users can read it (research K05). A key with obviously no entropy (all bytes equal,
+all zero, a handful of byte values) is refused wherever it comes from: it would
+seal every secret under a key anyone can guess.
 """
 
 from __future__ import annotations
@@ -29,6 +31,11 @@ from idpool.keys.errors import MasterKeyError, SealError
 
 MASTER_KEY_BYTES = 32
 MASTER_KEY_FILE = "master.key"
+MASTER_KEY_ENV = "IDPOOL_MASTER_KEY"
+# A uniformly random 32-byte key has about 30 distinct byte values; fewer than 8 happens by
+# chance with probability below 1e-37, so such a key was typed or derived, not generated.
+MIN_DISTINCT_BYTES = 8
+ACCEPTED = f"{MASTER_KEY_BYTES} random bytes as base64 (44 characters) or 64 hex digits (openssl rand -base64 32)"
 _VERSION = 1
 _NONCE_BYTES = 12
 _TAG_BYTES = 16
@@ -68,7 +75,7 @@ def load_master_key(*, env_value: str | None, data_dir: Path) -> bytes:
     a new key file: data sealed under the intended key would become unreadable.
     """
     if env_value is not None:
-        return _decode_key(env_value, source="IDPOOL_MASTER_KEY")
+        return _decode_key(env_value, source=MASTER_KEY_ENV)
     path = data_dir / MASTER_KEY_FILE
     if not os.path.lexists(path):
         try:
@@ -79,17 +86,21 @@ def load_master_key(*, env_value: str | None, data_dir: Path) -> bytes:
 
 
 def _decode_key(text: str, *, source: str) -> bytes:
-    """32 bytes given as 64 hex digits or as base64 (standard or URL-safe, padding optional)."""
+    """32 bytes given as 64 hex digits or as base64 (standard or URL-safe, padding optional).
+
+    Every refusal is one line naming the source and what is accepted, never the value.
+    """
     value = text.strip()
     if not value:
-        raise MasterKeyError(f"{source} is set but empty; give 32 bytes as base64 or 64 hex digits")
+        raise MasterKeyError(f"{source} is set but empty; give it {ACCEPTED}")
     raw = _from_hex(value) if len(value) == 2 * MASTER_KEY_BYTES else _from_base64(value)
     if raw is None or len(raw) != MASTER_KEY_BYTES:
         found = "undecodable text" if raw is None else f"{len(raw)} bytes"
-        raise MasterKeyError(
-            f"{source} must be {MASTER_KEY_BYTES} bytes given as base64 (44 characters) "
-            f"or 64 hex digits; found {found}"
-        )
+        raise MasterKeyError(f"{source} must be {ACCEPTED}; found {found}")
+    distinct = len(set(raw))
+    if distinct < MIN_DISTINCT_BYTES:
+        what = "all its bytes are equal" if distinct == 1 else f"it has only {distinct} distinct byte values"
+        raise MasterKeyError(f"{source} is not a random key ({what}); give it {ACCEPTED}")
     return raw
 
 

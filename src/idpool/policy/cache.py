@@ -10,4 +10,6 @@ from idpool.policy.document import Kind, PolicyDocument, parse_policy
 
 @lru_cache(maxsize=4096)
 def cached_policy(text: str, kind: Kind) -> PolicyDocument:
-    return parse_policy(text, kind)
+    """A stored policy, parsed: rules added since it was written are enforced by evaluation
+    (``parse_policy(stored=True)``), so an older role still loads."""
+    return parse_policy(text, kind, stored=True)

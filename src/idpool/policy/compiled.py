@@ -11,6 +11,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from idpool.policy.cognito_audience import audience_gap
 from idpool.policy.conditions import Condition, compile_condition
 from idpool.policy.context import RequestContext
 from idpool.policy.matching import PatternSet, compile_pieces
@@ -65,6 +66,9 @@ class CompiledStatement:
     resources: ResourceSet | None
     not_resources: ResourceSet | None
     conditions: tuple[Condition, ...]
+    # Trust policies: why this Allow would admit a Cognito web identity without pinning
+    # `aud` (cognito_audience), or None. Such a statement never admits one.
+    audience_gap: str | None = None
 
     def action_matches(self, action: str) -> bool:
         if self.actions is not None:
@@ -110,4 +114,5 @@ def compile_statement(statement: Statement, index: int, *, variables: bool) -> C
         resources=_optional_resources(statement.resources, variables),
         not_resources=_optional_resources(statement.not_resources, variables),
         conditions=conditions,
+        audience_gap=audience_gap(statement),
     )

@@ -9,7 +9,9 @@ observed IAM messages) and whose `detail` says exactly what is wrong and where.
 
 One rule is Cognito's: IAM refuses a trust policy that lets `cognito-identity.amazonaws.com`
 assume the role without an `aud` condition, because it would trust every identity pool
-(aws-identity-pools.md §3.4; Cognito Developer Guide, iam-roles.md; A04).
+(Cognito Developer Guide, iam-roles.md; A04). idpool's stricter form of it lives in
+`cognito_audience`. A policy read back from the store (`stored=True`) was checked when it was
+written; it is not refused for a rule added since, which evaluation enforces instead.
 """
 
 from __future__ import annotations
@@ -18,11 +20,10 @@ import json
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any, Literal, NoReturn, Sequence
+from typing import Any, Literal, NoReturn
 
 from idpool.errors import MalformedPolicyDocument
 from idpool.policy.compiled import CompiledStatement, compile_statement
-from idpool.policy.matching import PatternSet
 from idpool.policy.operators import split_operator
 from idpool.policy.principals import Principal, PrincipalError, normalize_principal
 from idpool.strict_json import refuse_constant, unique_members
@@ -39,16 +40,13 @@ _STATEMENT_FIELDS = frozenset(
 )
 _VENDOR = re.compile(r"[A-Za-z0-9.\-]+", re.ASCII)
 _SID = re.compile(r"[0-9A-Za-z]*", re.ASCII)
-_COGNITO = "cognito-identity.amazonaws.com"
-_COGNITO_AUD = "cognito-identity.amazonaws.com:aud"
-_WEB_IDENTITY = "sts:AssumeRoleWithWebIdentity"
 
 SYNTAX = "Syntax errors in policy."
 COGNITO_AUD_REQUIRED = (
     "Trust policy statements that allow cognito-identity.amazonaws.com to assume a role must "
     "restrict cognito-identity.amazonaws.com:aud to your identity pools with a String condition "
     "(for example StringEquals); a role may not trust any identity pool."
-)
+)  # the detail (cognito_audience.audience_gap) says which statement and what is missing
 
 
 @dataclass(frozen=True)
@@ -281,35 +279,19 @@ def _check_sids(statements: tuple[Statement, ...]) -> None:
         seen.add(statement.sid)
 
 
-# Operators that name the pools a role trusts; a negated one (StringNotEquals) or a bare
-# wildcard value would trust every other pool, which AWS's rule exists to prevent.
-_PINNING = frozenset({"StringEquals", "StringEqualsIgnoreCase", "StringLike"})
+def _check_cognito_audience(document: PolicyDocument) -> None:
+    """A04: every Allow that admits a Cognito web identity pins `aud` to identity pools."""
+    for index, statement in enumerate(document.compiled):
+        if statement.audience_gap is not None:
+            _fail(COGNITO_AUD_REQUIRED, f"Statement[{index}] {statement.audience_gap}")
 
 
-def _pins(values: Sequence[str]) -> bool:
-    return bool(values) and all(value.strip("*?") for value in values)
+def parse_policy(text: str, kind: Kind, *, stored: bool = False) -> PolicyDocument:
+    """Parse and validate a policy of the given kind; MalformedPolicyDocument if it is not valid.
 
-
-def _check_cognito_audience(statement: Statement, index: int) -> None:
-    """A04: an Allow for cognito-identity.amazonaws.com must pin `aud` with a String operator."""
-    federated = statement.principal.get("Federated", ()) if statement.principal else ()
-    if statement.effect != "Allow" or _COGNITO not in federated:
-        return
-    if statement.actions is not None:
-        allows = PatternSet.of(statement.actions, fold_case=True).matches(_WEB_IDENTITY)
-    else:
-        allows = not PatternSet.of(statement.not_actions or (), fold_case=True).matches(_WEB_IDENTITY)
-    if not allows:
-        return
-    for operator, key, values in statement.conditions:
-        name = split_operator(operator)
-        if key.lower() == _COGNITO_AUD and name is not None and name.base in _PINNING and _pins(values):
-            return
-    _fail(COGNITO_AUD_REQUIRED, f"Statement[{index}] trusts {_COGNITO} without a condition on {_COGNITO_AUD}")
-
-
-def parse_policy(text: str, kind: Kind) -> PolicyDocument:
-    """Parse and validate a policy of the given kind; MalformedPolicyDocument if it is not valid."""
+    ``stored``: the text comes back from the store, where it was validated when written. The
+    Cognito audience rule is then left to evaluation, so a role kept from before that rule still
+    loads (and lets no Cognito web identity in through an unpinned statement)."""
     if kind not in ("identity", "trust", "session"):
         raise ValueError(f"unknown policy kind {kind!r}")
     document = _load_json(text)
@@ -319,7 +301,7 @@ def parse_policy(text: str, kind: Kind) -> PolicyDocument:
     version = _version(document)
     statements = tuple(_statement(raw, i, kind) for i, raw in enumerate(_statements(document)))
     _check_sids(statements)
-    if kind == "trust":
-        for index, statement in enumerate(statements):
-            _check_cognito_audience(statement, index)
-    return PolicyDocument(version, statements, text)
+    document = PolicyDocument(version, statements, text)
+    if kind == "trust" and not stored:
+        _check_cognito_audience(document)
+    return document

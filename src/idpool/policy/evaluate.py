@@ -5,7 +5,9 @@ policies), action, resource and every condition match the request; an applicable
 wins; otherwise an applicable Allow allows; otherwise the request is implicitly denied. Session
 policies (AssumeRoleWithWebIdentity `Policy`, Cognito's scope-down) intersect with the
 identity-based policies: both must allow. The same evaluator decides role trust policies
-(`evaluate_trust`) for AssumeRoleWithWebIdentity and AssumeRole.
+(`evaluate_trust`) for AssumeRoleWithWebIdentity and AssumeRole. For a Cognito web identity,
+a trust Allow that does not pin `cognito-identity.amazonaws.com:aud` never applies
+(`cognito_audience`), even in a role stored before that rule was enforced on writes.
 
 The `Decision` names the deciding policy and statement and, for a denial, says why (the first
 statement that matched everything but a condition, and which condition failed), for logs and the
@@ -19,6 +21,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal
 
+from idpool.policy.cognito_audience import is_cognito_web_identity
 from idpool.policy.compiled import CompiledStatement
 from idpool.policy.conditions import Condition
 from idpool.policy.context import RequestContext
@@ -68,11 +71,17 @@ class _NearMiss:
 
     policy: str
     statement: CompiledStatement
-    missed: str  # "principal", "resource" or "condition"
+    missed: str  # "principal", "resource", "condition" or "audience pin"
     condition: Condition | None = None
+
+    @property
+    def informative(self) -> bool:
+        return self.condition is not None or self.missed == _AUDIENCE_PIN
 
     def explain(self, request: Request) -> str:
         where = f" {self.statement.label} of policy '{self.policy}'"
+        if self.missed == _AUDIENCE_PIN:
+            return f"{where} does not count for Cognito web identities: it {self.statement.audience_gap}."
         if self.condition is not None:
             why = self.condition.explain(request.normalized_context)
             return f"{where} matches the request except for a condition: {why}."
@@ -86,10 +95,15 @@ class _Scan:
     near_miss: _NearMiss | None
 
 
+_AUDIENCE_PIN = "audience pin"
+
+
 def _miss(statement: CompiledStatement, request: Request) -> tuple[str, Condition | None] | None:
     """What keeps an action-matching statement from applying, or None if it applies."""
     if not statement.principal_matches(request.principal):
         return ("principal", None)
+    if statement.audience_gap is not None and is_cognito_web_identity(request.principal):
+        return (_AUDIENCE_PIN, None)
     if not statement.resource_matches(request.resource, request.normalized_context):
         return ("resource", None)
     failed = statement.failed_condition(request.normalized_context)
@@ -97,8 +111,10 @@ def _miss(statement: CompiledStatement, request: Request) -> tuple[str, Conditio
 
 
 def _better_explanation(current: _NearMiss | None, miss: tuple[str, Condition | None]) -> bool:
-    """The first near miss is kept, except that a failed condition says more than a mismatch."""
-    return current is None or (miss[1] is not None and current.condition is None)
+    """The first near miss is kept, except that a failed condition (or a missing audience pin)
+    says more than a mismatch."""
+    informative = miss[1] is not None or miss[0] == _AUDIENCE_PIN
+    return current is None or (informative and not current.informative)
 
 
 def _scan(request: Request, policies: NamedPolicies) -> _Scan:

@@ -1,9 +1,12 @@
 """STS operations: AssumeRoleWithWebIdentity (idpool's own OpenID tokens), AssumeRole,
 GetCallerIdentity.
 
-Facts: research/aws-identity-pools.md §4 (STS API Reference). Trust policies are
-evaluated with the ``cognito-identity.amazonaws.com:aud|sub|amr`` keys; principal tags in
-the token become session tags, which needs ``sts:TagSession`` in the trust policy.
+Facts: STS API Reference. Trust policies are evaluated with the
+``cognito-identity.amazonaws.com:aud|sub|amr`` keys; principal tags in the token become
+session tags, which needs ``sts:TagSession`` in the trust policy. Session tags and the
+session policy travel in the session token: when they make it too long to be accepted back,
+the call fails with ``PackedPolicyTooLarge`` ("Packed size of session tags consumes N% of
+allotted space", as AWS words it) rather than returning credentials that cannot be used.
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ from idpool.model import Role
 from idpool.policy import Request, cached_policy, evaluate_trust, parse_policy
 from idpool.policy.document import PolicyDocument
 from idpool.storage import Store
-from idpool.sts.session_tokens import Session, seal_session
+from idpool.sts.session_tokens import Session, SessionTooLarge, seal_session, token_share
 from idpool.sts.web_identity import tags_from_claims
 
 COGNITO = "cognito-identity.amazonaws.com"
@@ -180,5 +183,18 @@ class StsService:
             session_name=session_name, issued_at=now, expires_at=now + dt.timedelta(seconds=seconds),
             source=source, session_policy=policy, tags=dict(tags), web_identity=web_identity, source_arn=caller,
         )
-        packed = min(100, (len(policy or "") * 100) // 2048 + len(tags) * 2)
-        return Issued(session, seal_session(self._sealer, session), packed)
+        try:
+            token = seal_session(self._sealer, session)
+        except SessionTooLarge as exc:
+            raise _too_large(exc, policy, tags) from None
+        packed = token_share(len(token)) if policy or tags else 0
+        return Issued(session, token, packed)
+
+
+def _too_large(exc: SessionTooLarge, policy: str | None, tags: Mapping[str, str]) -> errors.IdpoolError:
+    """STS's answer when the session would not fit in a session token idpool accepts back."""
+    parts = [name for name, present in (("session policy", policy), ("session tags", tags)) if present]
+    if not parts:  # bounded inputs make this unreachable; refuse rather than issue a dead token
+        return errors.StsValidationError("The session does not fit in a session token.", detail=str(exc))
+    return errors.PackedPolicyTooLarge(
+        f"Packed size of {' and '.join(parts)} consumes {exc.percent}% of allotted space.", detail=str(exc))

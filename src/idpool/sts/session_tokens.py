@@ -5,6 +5,15 @@ bound to the access key id): it carries the secret access key, the role, the ses
 name, the expiry, the session policy and tags, and the web identity's claims. A node
 that holds the master key opens it; nobody else can read or forge one. Nothing is
 stored, so issuing credentials costs no database write.
+
+A token is accepted back only up to ``MAX_TOKEN_CHARS`` (checked before anything is
+decoded), so ``seal_session`` never returns a longer one: it raises ``SessionTooLarge``
+and the caller answers with AWS's error (PackedPolicyTooLarge) instead of credentials
+that could never be used. To leave room for session tags and policies, the sealed
+plaintext is compact: a format byte, the secret, then the rest as zlib-compressed UTF-8
+JSON (non-ASCII text is not escaped six characters a piece). The secret stays outside
+the compressed part, so the token's length says nothing about it whatever the tags hold.
+Tokens sealed in the first format (plain JSON) still open until they expire.
 """
 
 from __future__ import annotations
@@ -13,6 +22,8 @@ import base64
 import binascii
 import datetime as dt
 import json
+import math
+import zlib
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
@@ -22,6 +33,26 @@ from idpool.keys.sealing import Sealer
 
 TOKEN_PREFIX = "IQoJidpool"  # recognisable in logs; AWS's tokens start with "IQoJ" too
 MAX_TOKEN_CHARS = 8192
+_COMPACT = 2  # first plaintext byte of the compact format; the first format's JSON starts with "{"
+_MAX_DOCUMENT_BYTES = 256 * 1024  # inflating never makes more than this, whatever the blob says
+
+
+class SessionTooLarge(ValueError):
+    """The sealed session would be longer than the session tokens idpool accepts."""
+
+    def __init__(self, chars: int) -> None:
+        super().__init__(f"the session token would be {chars} characters; at most {MAX_TOKEN_CHARS} are accepted")
+        self.chars = chars
+
+    @property
+    def percent(self) -> int:
+        return token_share(self.chars)
+
+
+def token_share(chars: int) -> int:
+    """How much of the session token budget ``chars`` characters use, in percent (rounded up),
+    reported as PackedPolicySize: AWS's "how close to the upper size limit"."""
+    return math.ceil(chars * 100 / MAX_TOKEN_CHARS)
 
 
 @dataclass(frozen=True)
@@ -59,15 +90,42 @@ def _aad(access_key_id: str) -> bytes:
 
 
 def seal_session(sealer: Sealer, session: Session) -> str:
+    """The session token for ``session``; ``SessionTooLarge`` if it would not be accepted back."""
     doc = {
-        "sk": session.secret_access_key, "a": session.account_id, "rn": session.role_name, "ri": session.role_id,
+        "a": session.account_id, "rn": session.role_name, "ri": session.role_id,
         "rp": session.role_path, "sn": session.session_name, "iat": session.issued_at.timestamp(),
         "exp": session.expires_at.timestamp(), "src": session.source, "pol": session.session_policy,
         "tags": dict(session.tags), "wi": dict(session.web_identity) if session.web_identity else None,
         "caller": session.source_arn,
     }
-    blob = sealer.seal(json.dumps(doc, separators=(",", ":")).encode(), _aad(session.access_key_id))
-    return TOKEN_PREFIX + base64.b64encode(blob).decode()
+    secret = session.secret_access_key.encode("utf-8")
+    if len(secret) > 255:
+        raise ValueError("a secret access key is at most 255 bytes")
+    body = zlib.compress(json.dumps(doc, separators=(",", ":"), ensure_ascii=False).encode("utf-8"), 9)
+    plaintext = bytes([_COMPACT, len(secret)]) + secret + body
+    token = TOKEN_PREFIX + base64.b64encode(sealer.seal(plaintext, _aad(session.access_key_id))).decode()
+    if len(token) > MAX_TOKEN_CHARS:
+        raise SessionTooLarge(len(token))
+    return token
+
+
+def _document(plaintext: bytes) -> dict[str, Any]:
+    """The session document in either format; ValueError if it is neither."""
+    if plaintext[:1] == b"{":  # the first format: the whole document as JSON
+        doc = json.loads(plaintext)
+    elif plaintext[:1] == bytes([_COMPACT]) and len(plaintext) >= 2:
+        end = 2 + plaintext[1]
+        inflater = zlib.decompressobj()
+        body = inflater.decompress(plaintext[end:], _MAX_DOCUMENT_BYTES)
+        if not inflater.eof or inflater.unconsumed_tail:
+            raise ValueError("session document is truncated or too large")
+        doc = json.loads(body)
+        doc["sk"] = plaintext[2:end].decode("utf-8")
+    else:
+        raise ValueError("unknown session token format")
+    if isinstance(doc, dict):
+        return doc
+    raise ValueError("session document is not an object")
 
 
 def open_session(sealer: Sealer, access_key_id: str, token: str) -> Session | None:
@@ -76,8 +134,8 @@ def open_session(sealer: Sealer, access_key_id: str, token: str) -> Session | No
         return None
     try:
         blob = base64.b64decode(token[len(TOKEN_PREFIX):], validate=True)
-        doc = json.loads(sealer.unseal(blob, _aad(access_key_id)))
-    except (binascii.Error, ValueError, SealError):
+        doc = _document(sealer.unseal(blob, _aad(access_key_id)))
+    except (binascii.Error, ValueError, SealError, zlib.error):
         return None
     return Session(
         access_key_id=access_key_id, secret_access_key=doc["sk"], account_id=doc["a"], role_name=doc["rn"],
