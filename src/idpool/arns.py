@@ -1,10 +1,15 @@
-"""ARN formats of the contract (CONTRACT.md "ARNs"). Leaf module."""
+"""ARN formats, defined once (IAM User Guide, "IAM identifiers"; Service Authorization
+Reference, Amazon Cognito Identity's identitypool resource). Leaf module."""
 
 from __future__ import annotations
 
 
 def pool_arn(region: str, account_id: str, pool_id: str) -> str:
     return f"arn:aws:cognito-identity:{region}:{account_id}:identitypool/{pool_id}"
+
+
+def root_arn(account_id: str) -> str:
+    return f"arn:aws:iam::{account_id}:root"
 
 
 def role_arn(account_id: str, name: str, path: str = "/") -> str:

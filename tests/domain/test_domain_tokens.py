@@ -11,7 +11,7 @@ import pytest
 from idpool import errors
 from idpool.app import Services
 from idpool.clock import FixedClock
-from idpool.identity_pools.tokens import COGNITO_PROVIDER
+from idpool.wellknown import COGNITO_IDENTITY
 from idpool.model import IdentityPool
 
 from .conftest import ACCOUNT, DEVELOPER, START, WHOLE_START, claims_of
@@ -69,7 +69,7 @@ def test_a_guest_token_is_a_login_until_exp_plus_the_leeway(
 ) -> None:
     identity_id = services.identities.get_id(pool.pool_id, None)
     token = services.identities.get_open_id_token(identity_id, None).token
-    logins = {COGNITO_PROVIDER: token}
+    logins = {COGNITO_IDENTITY: token}
     clock.set(WHOLE_START + dt.timedelta(seconds=600) + LEEWAY - dt.timedelta(seconds=1))
     assert services.identities.get_open_id_token(identity_id, logins).identity_id == identity_id
     clock.advance(1)

@@ -17,6 +17,7 @@ import datetime as dt
 from typing import Protocol
 
 from idpool import errors, storage
+from idpool.arns import root_arn
 from idpool.auth.principal import Principal
 from idpool.clock import Clock
 from idpool.iam.service import access_key_aad
@@ -57,7 +58,7 @@ class RootCredentials:
         return Principal(
             kind="root",
             account_id=self.account_id,
-            arn=f"arn:aws:iam::{self.account_id}:root",
+            arn=root_arn(self.account_id),
             user_id=self.account_id,
             name="root",
             access_key_id=self.access_key_id,

@@ -16,11 +16,12 @@ from idpool import errors, storage
 from idpool.clock import Clock
 from idpool.identity_pools import paging, tokens
 from idpool.identity_pools.pools import PoolService
-from idpool.identity_pools.tokens import COGNITO_PROVIDER, TokenFactory
+from idpool.identity_pools.tokens import TokenFactory
 from idpool.ids import new_regional_guid
 from idpool.model import Identity, IdentityPool, Login
 from idpool.storage import Store
 from idpool.sts.web_identity import tags_from_claims
+from idpool.wellknown import COGNITO_IDENTITY
 
 MAX_LINKED_LOGINS = 20  # MergeDeveloperIdentities: "The number of linked logins is limited to 20"
 # The DeveloperUserIdentifier shape (LookupDeveloperIdentity, MergeDeveloperIdentities,
@@ -263,7 +264,7 @@ class IdentityService:
         identity, pool, claims = self.authenticate_identity(identity_id, logins)
         if claims is None:
             raise errors.NotAuthorized("UnlinkIdentity needs a login linked to the identity.")
-        removable = [p for p in providers if p != COGNITO_PROVIDER]
+        removable = [p for p in providers if p != COGNITO_IDENTITY]
         self._store.unlink_logins(identity.identity_id, self._clock.now(), providers=removable)
 
     def authenticate_identity(
@@ -289,10 +290,10 @@ class IdentityService:
                 raise unauthenticated_not_supported()
             return identity, pool, None
         for provider, value in logins.items():
-            if provider != COGNITO_PROVIDER:
+            if provider != COGNITO_IDENTITY:
                 raise self._public_login_refused(pool, provider, value)
         claims = tokens.verify_cognito_login(
-            self._factory.keys, logins[COGNITO_PROVIDER], identity, pool, self._clock.now()
+            self._factory.keys, logins[COGNITO_IDENTITY], identity, pool, self._clock.now()
         )
         if "authenticated" not in claims["amr"]:
             # A guest's own token (GetOpenIdToken without logins) still speaks for a guest:
@@ -323,7 +324,7 @@ class IdentityService:
             )
 
     def _public_login_refused(self, pool: IdentityPool, provider: str, value: str) -> errors.IdpoolError:
-        if provider == COGNITO_PROVIDER:
+        if provider == COGNITO_IDENTITY:
             return errors.NotAuthorized("Invalid login token. Can't pass in a Cognito token.")
         if provider == pool.developer_provider_name:
             developer_user_id(value)  # a malformed parameter is reported before the refusal

@@ -17,11 +17,11 @@ from idpool.clock import Clock
 from idpool.ids import new_regional_guid
 from idpool.model import CognitoProvider, IdentityPool, PrincipalTagMap, RoleMapping
 from idpool.storage import Store
+from idpool.wellknown import COGNITO_IDENTITY
 
 MAX_POOLS_PER_ACCOUNT = 1000  # Cognito quotas: identity pools per account (not adjustable)
 MAX_TAGS = 50  # TagResource: "An identity pool can have as many as 50 tags"
 MAX_RULES_PER_PROVIDER = 25  # role-based access control quota
-COGNITO_PROVIDER = "cognito-identity.amazonaws.com"
 
 
 @dataclass(frozen=True)
@@ -239,12 +239,12 @@ def _config_fields(config: PoolConfig) -> dict[str, Any]:
 def _check_config(config: PoolConfig) -> None:
     developer = config.developer_provider_name
     if developer is not None:
-        if developer == COGNITO_PROVIDER or developer in config.supported_login_providers:
+        if developer == COGNITO_IDENTITY or developer in config.supported_login_providers:
             raise errors.InvalidParameter(
                 f"DeveloperProviderName '{developer}' collides with another login provider name."
             )
-    if COGNITO_PROVIDER in config.supported_login_providers:
-        raise errors.InvalidParameter(f"'{COGNITO_PROVIDER}' cannot be a supported login provider.")
+    if COGNITO_IDENTITY in config.supported_login_providers:
+        raise errors.InvalidParameter(f"'{COGNITO_IDENTITY}' cannot be a supported login provider.")
 
 
 def _check_tags(tags: Mapping[str, str]) -> None:

@@ -18,9 +18,9 @@ from idpool.keys.errors import TokenExpired, TokenInvalid
 from idpool.keys.jws import MAX_TOKEN_CHARS
 from idpool.model import Identity, IdentityPool
 from idpool.sts.web_identity import TAGS_CLAIM
+from idpool.wellknown import COGNITO_IDENTITY
 
 POOL_ARN_CLAIM = "https://cognito-identity.amazonaws.com/identity-pool-arn"
-COGNITO_PROVIDER = "cognito-identity.amazonaws.com"
 DEFAULT_DEVELOPER_TOKEN_SECONDS = 900  # GetOpenIdTokenForDeveloperIdentity default: 15 minutes
 OPEN_ID_TOKEN_SECONDS = 600  # GetOpenIdToken: "The OpenID token is valid for 10 minutes."
 

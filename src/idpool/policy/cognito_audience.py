@@ -34,14 +34,14 @@ from typing import TYPE_CHECKING
 from idpool.policy.matching import PatternSet
 from idpool.policy.operators import FOR_ALL, split_operator
 from idpool.policy.principals import Principal, principal_matches
+from idpool.wellknown import COGNITO_IDENTITY
 
 if TYPE_CHECKING:
     from idpool.policy.document import Statement
 
-COGNITO = "cognito-identity.amazonaws.com"
-AUDIENCE_KEY = f"{COGNITO}:aud"
+AUDIENCE_KEY = f"{COGNITO_IDENTITY}:aud"
 WEB_IDENTITY_ACTION = "sts:AssumeRoleWithWebIdentity"
-_WEB_IDENTITY_CALLER = {"Federated": COGNITO}
+_WEB_IDENTITY_CALLER = {"Federated": COGNITO_IDENTITY}
 
 #: An identity pool id as Cognito forms it: region, colon, GUID (CreateIdentityPool).
 POOL_ID = re.compile(
@@ -58,7 +58,7 @@ _PIN_HELP = (
 def is_cognito_web_identity(caller: Mapping[str, str] | None) -> bool:
     """Whether a trust request's principal is a Cognito web identity (AssumeRoleWithWebIdentity
     with a Cognito token, and the TagSession check that goes with it)."""
-    return caller is not None and caller.get("Federated") == COGNITO
+    return caller is not None and caller.get("Federated") == COGNITO_IDENTITY
 
 
 def audience_gap(statement: Statement) -> str | None:
@@ -100,4 +100,4 @@ def _describe(principal: Principal) -> str:
         return 'Principal "*" (everyone, Cognito web identities included)'
     if "*" in principal.get("Federated", ()):
         return 'Principal {"Federated": "*"} (Cognito web identities included)'
-    return f"{COGNITO} web identities"
+    return f"{COGNITO_IDENTITY} web identities"

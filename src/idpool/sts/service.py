@@ -15,7 +15,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any, Callable, Mapping, Protocol
 
-from idpool import errors, storage
+from idpool import arns, errors, storage
 from idpool.clock import Clock
 from idpool.ids import new_access_key_id, new_secret_access_key
 from idpool.keys.errors import TokenExpired, TokenInvalid
@@ -26,8 +26,8 @@ from idpool.policy.document import PolicyDocument
 from idpool.storage import Store
 from idpool.sts.session_tokens import Session, SessionTooLarge, seal_session, token_share
 from idpool.sts.web_identity import tags_from_claims
+from idpool.wellknown import COGNITO_IDENTITY
 
-COGNITO = "cognito-identity.amazonaws.com"
 DEFAULT_DURATION = 3600
 
 
@@ -78,15 +78,15 @@ class StsService:
         seconds = self._duration(role, duration)
         tags = {**tags_from_claims(claims), **(mapped_tags or {})}
         context = self._web_identity_context(claims, tags)
-        principal = {"Federated": COGNITO}
+        principal = {"Federated": COGNITO_IDENTITY}
         self._trust(role, "sts:AssumeRoleWithWebIdentity", principal, context)
         if tags:
             self._trust(role, "sts:TagSession", principal, context)
         web_identity = {"sub": claims["sub"], "aud": claims["aud"], "amr": list(claims.get("amr") or []),
-                        "provider": COGNITO}
+                        "provider": COGNITO_IDENTITY}
         issued = self._issue(role, session_name, seconds, "web-identity", policy if session_policy else None,
                              tags, web_identity, None)
-        return WebIdentityResult(issued, str(claims["sub"]), str(claims["aud"]), COGNITO)
+        return WebIdentityResult(issued, str(claims["sub"]), str(claims["aud"]), COGNITO_IDENTITY)
 
     def _verify_token(self, token: str) -> dict[str, Any]:
         try:
@@ -107,10 +107,10 @@ class StsService:
     @staticmethod
     def _web_identity_context(claims: Mapping[str, Any], tags: Mapping[str, str]) -> dict[str, Any]:
         context: dict[str, Any] = {
-            f"{COGNITO}:aud": claims["aud"],
-            f"{COGNITO}:sub": claims["sub"],
-            f"{COGNITO}:amr": list(claims.get("amr") or []),
-            "aws:FederatedProvider": COGNITO,
+            f"{COGNITO_IDENTITY}:aud": claims["aud"],
+            f"{COGNITO_IDENTITY}:sub": claims["sub"],
+            f"{COGNITO_IDENTITY}:amr": list(claims.get("amr") or []),
+            "aws:FederatedProvider": COGNITO_IDENTITY,
         }
         for key, value in tags.items():
             context[f"aws:RequestTag/{key}"] = value
@@ -146,7 +146,7 @@ class StsService:
             role = self._store.get_role(parts[4], name)
         except storage.NotFound:
             raise self._denied(action, role_arn, caller, "the role does not exist") from None
-        if role.arn != role_arn and f"arn:aws:iam::{role.account_id}:role/{role.name}" != role_arn:
+        if role_arn not in (role.arn, arns.role_arn(role.account_id, role.name)):
             raise self._denied(action, role_arn, caller, "the role's path or name case differs")
         return role
 
