@@ -9,6 +9,7 @@ import contextlib
 import json
 import logging
 import os
+import resource
 import signal
 import socket
 import sys
@@ -56,7 +57,9 @@ class JsonLines(logging.Formatter):
 def setup_logging(level: str) -> None:
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(JsonLines())
-    for name, threshold in (("idpool", level.upper()), ("psycopg", "WARNING")):
+    # uvicorn's loggers write through the same handler, as JSON lines, warnings only: its
+    # start and stop chatter stays out, a failure it sees does not.
+    for name, threshold in (("idpool", level.upper()), ("psycopg", "WARNING"), ("uvicorn", "WARNING")):
         logger = logging.getLogger(name)
         logger.handlers[:] = [handler]
         logger.setLevel(threshold)
@@ -79,6 +82,7 @@ def serve(**flags: Any) -> None:
     """Serve the AWS APIs, OpenID discovery and JWKS on one port."""
     settings = _settings(**flags)
     setup_logging(settings.log_level)
+    _raise_descriptor_limit()
     sock = _bind(settings.host, settings.port)
     if settings.port == 0:
         settings = _settings(**{**flags, "port": sock.getsockname()[1]})
@@ -98,6 +102,17 @@ def _bind(host: str, port: int) -> socket.socket:
     sock.listen(2048)
     sock.set_inheritable(True)
     return sock
+
+
+def _raise_descriptor_limit() -> None:
+    """Raise the soft limit on open files to the hard limit: each client socket is one, and
+    a default soft limit of 1024 is soon reached by a burst of slow clients, even though
+    each is cut off after IDPOOL_HEADER_TIMEOUT_SECONDS. Inherited by worker processes."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if hard == resource.RLIM_INFINITY or hard > soft:
+        target = hard if hard != resource.RLIM_INFINITY else max(soft, 65536)
+        with contextlib.suppress(ValueError, OSError):
+            resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
 
 
 def _initialize_and_announce(settings: Settings) -> None:
@@ -152,6 +167,8 @@ def _describe_database(settings: Settings) -> str:
 def _run_uvicorn(settings: Settings, sock: socket.socket) -> None:
     import uvicorn
 
+    from idpool.web.edge import uvicorn_config
+
     class Server(uvicorn.Server):
         """SIGTERM/SIGINT: stop accepting, drain in-flight requests, then exit 0
         (uvicorn would re-raise the signal and die by it). The handlers stay until the
@@ -163,17 +180,13 @@ def _run_uvicorn(settings: Settings, sock: socket.socket) -> None:
                 signal.signal(sig, self.handle_exit)
             yield
 
-    common: dict[str, Any] = dict(
-        log_level="warning", access_log=False, timeout_graceful_shutdown=30,
-        proxy_headers=False, server_header=False, date_header=True, lifespan="on",
-    )
+    timeouts = dict(header_timeout=settings.header_timeout_seconds, drain_seconds=settings.drain_seconds)
     if settings.workers == 1:
-        config = uvicorn.Config(worker_app(), **common)
-        Server(config).run(sockets=[sock])
+        Server(uvicorn_config(worker_app(), **timeouts)).run(sockets=[sock])
         return
     from uvicorn.supervisors import Multiprocess
 
-    config = uvicorn.Config("idpool.cli:worker_app", factory=True, workers=settings.workers, **common)
+    config = uvicorn_config("idpool.cli:worker_app", factory=True, workers=settings.workers, **timeouts)
     Multiprocess(config, sockets=[sock]).run()
 
 
@@ -184,11 +197,13 @@ def worker_app() -> Any:
 
     settings = from_env()
     setup_logging(settings.log_level)
+    limits: dict[str, Any] = dict(max_body=settings.max_body_bytes, body_timeout=settings.body_timeout_seconds,
+                                  drain_seconds=settings.drain_seconds)
     if settings.workers > 1:
         # The parent has migrated and printed the banner; each worker builds its services
         # before it accepts, so no worker can answer "starting" after /health said 200.
-        return create_app(services=build_services(settings), max_body=settings.max_body_bytes)
-    return create_app(starter=lambda: build_services(settings), max_body=settings.max_body_bytes)
+        return create_app(services=build_services(settings), **limits)
+    return create_app(starter=lambda: build_services(settings), **limits)
 
 
 @main.command()

@@ -36,6 +36,9 @@ class Settings:
     max_body_bytes: int = 1024 * 1024
     clock_skew_seconds: int = 300
     log_level: str = "info"
+    header_timeout_seconds: float = 10.0
+    body_timeout_seconds: float = 30.0
+    drain_seconds: float = 30.0
 
     @property
     def issuer_url(self) -> str:
@@ -60,6 +63,9 @@ class Settings:
             raise SettingsError("IDPOOL_CLOCK_SKEW_SECONDS must be between 1 and 900")
         if self.workers < 1:
             raise SettingsError("--workers must be at least 1")
+        for name in ("header_timeout_seconds", "body_timeout_seconds", "drain_seconds"):
+            if not 0.1 <= getattr(self, name) <= 3600:
+                raise SettingsError(f"IDPOOL_{name.upper()} must be between 0.1 and 3600 seconds")
         if bool(self.root_access_key_id) != bool(self.root_secret_access_key):
             raise SettingsError(
                 "IDPOOL_ROOT_ACCESS_KEY_ID and IDPOOL_ROOT_SECRET_ACCESS_KEY must be set together"
@@ -88,6 +94,9 @@ ENV_FIELDS = {
     "max_body_bytes": int,
     "clock_skew_seconds": int,
     "log_level": str,
+    "header_timeout_seconds": float,
+    "body_timeout_seconds": float,
+    "drain_seconds": float,
 }
 
 
