@@ -12,6 +12,40 @@ from botocore.exceptions import ClientError
 from tests.conftest import client
 
 SERVED = ("cognito-identity", "sts", "iam")
+BROWSER_ACCEPT = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
+
+
+def test_a_browser_on_root_gets_a_page_about_the_server(live: Any) -> None:
+    page = httpx.get(live.url + "/", headers={"Accept": BROWSER_ACCEPT})
+    assert page.status_code == 200
+    assert page.headers["content-type"] == "text/html; charset=utf-8"
+    assert "frame-ancestors 'none'" in page.headers["content-security-policy"]
+    text = page.text
+    for endpoint in ("/.well-known/openid-configuration", "/.well-known/jwks_uri", "/health"):
+        assert f"{live.url}{endpoint}" in text  # the configured URL, never the Host header
+    for service in SERVED:
+        assert service in text
+    assert f"export AWS_ENDPOINT_URL_COGNITO_IDENTITY={live.url}" in text  # how to point the AWS CLI at it
+    assert httpx.head(live.url + "/", headers={"Accept": BROWSER_ACCEPT}).status_code == 200
+
+
+def test_the_page_names_the_configured_url_not_the_host_header(live: Any) -> None:
+    page = httpx.get(live.url + "/", headers={"Accept": "text/html", "Host": "evil.example"})
+    assert page.status_code == 200
+    assert "evil.example" not in page.text
+
+
+@pytest.mark.parametrize("headers, query", [
+    ({}, ""),  # curl, an SDK probing: no HTML asked for
+    ({"Accept": "application/json"}, ""),
+    ({"Accept": "text/html"}, "Action=GetCallerIdentity&Version=2011-06-15"),  # a Query call by GET
+    ({"Accept": "text/html", "X-Amz-Target": "AWSCognitoIdentityService.ListIdentityPools"}, ""),
+])
+def test_other_requests_to_root_keep_the_aws_behaviour(live: Any, headers: dict[str, str], query: str) -> None:
+    answer = httpx.get(f"{live.url}/?{query}" if query else f"{live.url}/", headers=headers)
+    assert answer.status_code in (400, 403)
+    assert "text/html" not in answer.headers["content-type"]
+    assert b"<html" not in answer.content
 
 
 def _error(call: Any) -> dict[str, Any]:

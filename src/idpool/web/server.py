@@ -7,7 +7,7 @@ may send traffic as soon as it sees 200.
 
 Around everything: a request body must arrive within ``body_timeout`` seconds (408 in
 the service's error shape otherwise), and on shutdown ``Drain`` answers what is still
-in flight at the deadline.
+in flight at the deadline. ``GET /`` from a browser gets a page about the server.
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ from starlette.routing import Route
 
 from idpool import storage
 from idpool.app import Services
+from idpool.web import pages
 from idpool.web.drain import Drain
 from idpool.web.endpoint import AwsEndpoint
 from idpool.web.http import BodyTimeout, Receive, Scope, Send, body_deadline, respond
@@ -145,6 +146,12 @@ def create_app(services: Services | None = None, starter: Callable[[], Services]
             )
             await respond(send, response.status, response.headers, response.body)
 
+    async def page(send: Send) -> None:
+        current = runtime.services
+        settings = current.settings if current is not None else None
+        headers, body = pages.home(settings.issuer_url if settings else None, settings.region if settings else None)
+        await respond(send, 200, headers, body, cors=False)
+
     async def app(scope: Scope, receive: Any, send: Any) -> None:
         """POST / is the hot path: straight to the AWS endpoint, no router in between."""
         if scope["type"] != "http":
@@ -153,6 +160,8 @@ def create_app(services: Services | None = None, starter: Callable[[], Services]
         receive = body_deadline(receive, body_timeout)
         if scope["path"] != "/":
             await site(scope, receive, send)
+        elif pages.wants_page(scope):
+            await page(send)
         else:
             await api(scope, receive, send)
 
