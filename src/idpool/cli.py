@@ -1,6 +1,7 @@
 """The ``idpool`` command: serve, migrate, keys rotate|list.
 
-Flags mirror ``IDPOOL_*`` variables (CONTRACT.md); settings are validated once here.
+Flags mirror ``IDPOOL_*`` variables (``idpool serve --help`` lists them); settings are
+validated once here, and a bad one is a one-line error, never a traceback.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from typing import Any, Iterator
 import click
 
 from idpool import __version__
-from idpool.settings import Settings, SettingsError, from_env, to_env
+from idpool.settings import DESCRIPTIONS, ENV_FIELDS, Settings, SettingsError, from_env, to_env, variable
 
 _COMMON = [
     click.option("--data-dir", type=click.Path(path_type=Path), default=None, help="State directory [./.idpool]"),
@@ -40,7 +41,15 @@ def _settings(**flags: Any) -> Settings:
     try:
         return from_env(**flags)
     except SettingsError as exc:
-        raise click.UsageError(str(exc)) from None
+        raise click.ClickException(str(exc)) from None
+
+
+def _variables_help() -> str:
+    """The epilog of ``serve --help``: every IDPOOL_* variable with a line on what it does."""
+    width = max(len(variable(name)) for name in ENV_FIELDS)
+    lines = [f"  {variable(name):<{width}}  {DESCRIPTIONS[name]}" for name in ENV_FIELDS]
+    # "\b" keeps click from re-wrapping the table.
+    return "Every setting is also read from the environment (a flag given wins):\n\n\b\n" + "\n".join(lines)
 
 
 class JsonLines(logging.Formatter):
@@ -72,7 +81,7 @@ def main() -> None:
     """idpool: Amazon Cognito Identity Pools, STS and IAM, self-hosted."""
 
 
-@main.command()
+@main.command(epilog=_variables_help())
 @click.option("--host", default=None, help="Interface to listen on [127.0.0.1]")
 @click.option("--port", type=int, default=None, help="Port [8740]; 0 picks a free one")
 @_common
