@@ -236,28 +236,78 @@ def keys() -> None:
 @_common
 def keys_rotate(**flags: Any) -> None:
     """Make a new signing key active; the old one verifies until its tokens expire."""
-    from idpool.app import build_services
+    from idpool.clock import SystemClock
     from idpool.keys.rotation import rotate
+    from idpool.keys.sealing import Sealer, load_master_key
 
     settings = _settings(**flags)
-    services = build_services(settings)
-    try:
-        key = rotate(services.store, services.sealer, services.clock, settings.region)
+    with _existing_store(settings) as store:
+        if settings.master_key is None and not (settings.data_dir / "master.key").exists():
+            raise click.ClickException(
+                f"no master key: {settings.data_dir / 'master.key'} does not exist and IDPOOL_MASTER_KEY is not set"
+            )
+        try:
+            sealer = Sealer(load_master_key(env_value=settings.master_key, data_dir=settings.data_dir))
+        except Exception as exc:
+            raise click.ClickException(f"cannot load the master key: {exc}") from None
+        key = rotate(store, sealer, SystemClock(), settings.region)
         click.echo(f"active signing key is now {key.kid}")
-    finally:
-        services.close()
 
 
 @keys.command("list")
 @_common
 def keys_list(**flags: Any) -> None:
     """List signing keys: kid, state, created, verifiable until."""
-    from idpool.app import build_services
-
-    services = build_services(_settings(**flags))
-    try:
-        for key in services.store.list_signing_keys():
+    with _existing_store(_settings(**flags)) as store:
+        for key in store.list_signing_keys():
             state = "active" if key.active else f"retired, verifies until {key.verify_until:%Y-%m-%dT%H:%M:%SZ}"
             click.echo(f"{key.kid}\t{state}\tcreated {key.created_at:%Y-%m-%dT%H:%M:%SZ}")
+
+
+@contextlib.contextmanager
+def _existing_store(settings: Settings) -> Iterator[Any]:
+    """The store of an installation that has been started before, opened without migrating.
+
+    The key commands work on existing state only: run from the wrong directory they
+    must not create an empty store (nor, as the full start-up would, root credentials
+    whose secret nobody sees). Refused with one line when there is no such store.
+    """
+    from idpool import storage
+    from idpool.storage.open import open_store
+
+    where = _describe_database(settings)
+    sqlite_file = _sqlite_file(settings)
+    if sqlite_file is not None and not sqlite_file.is_file():
+        raise click.ClickException(
+            f"no idpool database at {sqlite_file}: start `idpool serve` first, or pass the --data-dir "
+            "(or --database-url) that it uses"
+        )
+    try:
+        store = open_store(settings.database_url, settings.data_dir, migrate=False)
+    except Exception as exc:
+        raise click.ClickException(f"cannot open {where}: {exc}") from None
+    try:
+        try:
+            keys = store.list_signing_keys()
+        except storage.Unavailable as exc:
+            raise click.ClickException(f"cannot reach {where}: {exc}") from None
+        except Exception:  # the driver's "no such table": nothing of idpool's there
+            raise click.ClickException(
+                f"{where} holds no idpool schema: start `idpool serve` (or run `idpool migrate`) first"
+            ) from None
+        if not keys:
+            raise click.ClickException(f"{where} has no signing key yet: start `idpool serve` first")
+        yield store
     finally:
-        services.close()
+        store.close()
+
+
+def _sqlite_file(settings: Settings) -> Path | None:
+    """The SQLite database file the settings name, or None for PostgreSQL."""
+    from idpool.storage.open import DB_FILE_NAME
+
+    if not settings.database_url:
+        return settings.data_dir / DB_FILE_NAME
+    if settings.database_url.startswith("sqlite:///"):
+        return Path("/" + settings.database_url.removeprefix("sqlite:///").lstrip("/"))
+    return None
