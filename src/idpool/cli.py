@@ -150,15 +150,17 @@ def _banner(settings: Settings, access_key_id: str, new_secret: str | None) -> N
         f"  region   {settings.region}   account {settings.account_id}   workers {settings.workers}",
         "",
     ]
+    # Per-service endpoints: other AWS services the user's code calls still go to AWS
+    # (AWS_ENDPOINT_URL would send them all here).
+    endpoints = [f"export AWS_ENDPOINT_URL_{service}={endpoint}" for service in ("COGNITO_IDENTITY", "STS", "IAM")]
+    regions = [f"export AWS_DEFAULT_REGION={settings.region}", f"export AWS_REGION={settings.region}"]
     if new_secret is not None:
         lines += ["Root credentials, shown this once (stored encrypted). Paste into your shell:"]
-        lines += [f"export AWS_ENDPOINT_URL={endpoint}", f"export AWS_ACCESS_KEY_ID={access_key_id}",
-                  f"export AWS_SECRET_ACCESS_KEY={new_secret}", f"export AWS_DEFAULT_REGION={settings.region}",
-                  f"export AWS_REGION={settings.region}"]
+        lines += [*endpoints, f"export AWS_ACCESS_KEY_ID={access_key_id}",
+                  f"export AWS_SECRET_ACCESS_KEY={new_secret}", *regions]
     else:
         lines += [f"Root access key {access_key_id} (its secret was shown at first start or set by you).",
-                  f"export AWS_ENDPOINT_URL={endpoint}", f"export AWS_DEFAULT_REGION={settings.region}",
-                  f"export AWS_REGION={settings.region}"]
+                  *endpoints, *regions]
     click.echo("\n".join(lines), nl=True)
     sys.stdout.flush()
 
