@@ -21,7 +21,15 @@ from typing import Any, Iterator
 import click
 
 from idpool import __version__
-from idpool.settings import DESCRIPTIONS, ENV_FIELDS, Settings, SettingsError, from_env, to_env, variable
+from idpool.settings import (
+    DESCRIPTIONS,
+    ENV_FIELDS,
+    Settings,
+    SettingsError,
+    from_env,
+    to_env,
+    variable,
+)
 
 _COMMON = [
     click.option("--data-dir", type=click.Path(path_type=Path), default=None, help="State directory [./.idpool]"),
@@ -191,7 +199,7 @@ def _run_uvicorn(settings: Settings, sock: socket.socket) -> None:
                 signal.signal(sig, self.handle_exit)
             yield
 
-    timeouts = dict(header_timeout=settings.header_timeout_seconds, drain_seconds=settings.drain_seconds)
+    timeouts = {"header_timeout": settings.header_timeout_seconds, "drain_seconds": settings.drain_seconds}
     if settings.workers == 1:
         Server(uvicorn_config(worker_app(), **timeouts)).run(sockets=[sock])
         return
@@ -208,8 +216,8 @@ def worker_app() -> Any:
 
     settings = from_env()
     setup_logging(settings.log_level)
-    limits: dict[str, Any] = dict(max_body=settings.max_body_bytes, body_timeout=settings.body_timeout_seconds,
-                                  drain_seconds=settings.drain_seconds)
+    limits: dict[str, Any] = {"max_body": settings.max_body_bytes, "body_timeout": settings.body_timeout_seconds,
+                              "drain_seconds": settings.drain_seconds}
     if settings.workers > 1:
         # The parent has migrated and printed the banner; each worker builds its services
         # before it accepts, so no worker can answer "starting" after /health said 200.
@@ -239,18 +247,18 @@ def keys() -> None:
 def keys_rotate(**flags: Any) -> None:
     """Make a new signing key active; the old one verifies until its tokens expire."""
     from idpool.clock import SystemClock
+    from idpool.keys.errors import MasterKeyError
     from idpool.keys.rotation import rotate
-    from idpool.keys.sealing import Sealer, load_master_key
+    from idpool.keys.sealing import MASTER_KEY_FILE, Sealer, load_master_key
 
     settings = _settings(**flags)
     with _existing_store(settings) as store:
-        if settings.master_key is None and not (settings.data_dir / "master.key").exists():
-            raise click.ClickException(
-                f"no master key: {settings.data_dir / 'master.key'} does not exist and IDPOOL_MASTER_KEY is not set"
-            )
+        key_file = settings.data_dir / MASTER_KEY_FILE
+        if settings.master_key is None and not key_file.exists():  # else load_master_key would create one
+            raise click.ClickException(f"no master key: {key_file} does not exist and IDPOOL_MASTER_KEY is not set")
         try:
             sealer = Sealer(load_master_key(env_value=settings.master_key, data_dir=settings.data_dir))
-        except Exception as exc:
+        except MasterKeyError as exc:
             raise click.ClickException(f"cannot load the master key: {exc}") from None
         key = rotate(store, sealer, SystemClock(), settings.region)
         click.echo(f"active signing key is now {key.kid}")
@@ -286,14 +294,14 @@ def _existing_store(settings: Settings) -> Iterator[Any]:
         )
     try:
         store = open_store(settings.database_url, settings.data_dir, migrate=False)
-    except Exception as exc:
+    except Exception as exc:  # noqa: BLE001 - driver, OS and storage errors alike: one line, no traceback
         raise click.ClickException(f"cannot open {where}: {exc}") from None
     try:
         try:
             keys = store.list_signing_keys()
         except storage.Unavailable as exc:
             raise click.ClickException(f"cannot reach {where}: {exc}") from None
-        except Exception:  # the driver's "no such table": nothing of idpool's there
+        except Exception:  # noqa: BLE001 - the driver's "no such table": nothing of idpool's there
             raise click.ClickException(
                 f"{where} holds no idpool schema: start `idpool serve` (or run `idpool migrate`) first"
             ) from None

@@ -33,7 +33,7 @@ MESSAGE = "idpool is shutting down; retry the request."
 class _Flight:
     """One request in flight: its task, and whether its response has started."""
 
-    __slots__ = ("task", "headers", "send", "started", "preempted")
+    __slots__ = ("headers", "preempted", "send", "started", "task")
 
     def __init__(self, task: asyncio.Task[Any] | None, headers: list[tuple[bytes, bytes]], send: Send) -> None:
         self.task = task

@@ -84,9 +84,9 @@ class HeaderDeadline(_Http11):
 
 def uvicorn_config(app: Any, *, header_timeout: float, drain_seconds: float, **overrides: Any) -> EdgeConfig:
     """The configuration idpool serves with: our logging (JSON lines), not uvicorn's."""
-    options: dict[str, Any] = dict(
-        log_level="warning", log_config=None, access_log=False, timeout_graceful_shutdown=drain_seconds,
-        proxy_headers=False, server_header=False, date_header=True, lifespan="on",
-    )
+    options: dict[str, Any] = {
+        "log_level": "warning", "log_config": None, "access_log": False, "timeout_graceful_shutdown": drain_seconds,
+        "proxy_headers": False, "server_header": False, "date_header": True, "lifespan": "on",
+    }
     options.update(overrides)
     return EdgeConfig(app, header_timeout=header_timeout, **options)
