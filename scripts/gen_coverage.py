@@ -25,7 +25,8 @@ TITLES = {
     "sts": "AWS STS (Query)",
     "iam": "AWS IAM (Query), the subset idpool serves",
 }
-# The IAM operations in idpool's contract (shared/CONTRACT.md, "Wire protocols").
+# The IAM operations idpool serves: roles and their tags and inline policies, users and their
+# inline policies and access keys (what "set up IAM roles for your users" and a developer backend need).
 IAM_SCOPE = frozenset(
     "CreateRole GetRole ListRoles UpdateRole UpdateAssumeRolePolicy DeleteRole TagRole UntagRole ListRoleTags "
     "PutRolePolicy GetRolePolicy ListRolePolicies DeleteRolePolicy CreateUser GetUser ListUsers DeleteUser "

@@ -1,4 +1,4 @@
-"""ARN formats of the contract (CONTRACT.md "ARNs"). Leaf module."""
+"""ARN formats as AWS writes them (docs/AWS_REFERENCE.md §2, §5, §6). Leaf module."""
 
 from __future__ import annotations
 

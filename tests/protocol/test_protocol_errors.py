@@ -16,7 +16,7 @@ from idpool.protocols.aws_json import OBSERVED_STATUS
 @pytest.mark.parametrize(
     ("code", "status"),
     [
-        ("NotAuthorizedException", 400),  # observed on the real service (research §1.1)
+        ("NotAuthorizedException", 400),  # observed on the real service (docs/AWS_REFERENCE.md §1)
         ("ResourceNotFoundException", 400),
         ("InternalErrorException", 500),  # the model marks it a server fault
         ("InvalidParameterException", 400),

@@ -23,7 +23,7 @@ from idpool.protocols.validation import validate
 CONTENT_TYPE = "application/x-amz-json-1.1"
 
 # The long target form AWS's own API-reference examples and many hand-written clients
-# send (research §1.1); botocore and the SDKs send the short ``targetPrefix`` form.
+# send (docs/AWS_REFERENCE.md §1); botocore and the SDKs send the short ``targetPrefix`` form.
 LONG_TARGET_PREFIXES: dict[str, str] = {
     "AWSCognitoIdentityService": "com.amazonaws.cognito.identity.model.AWSCognitoIdentityService",
 }
@@ -31,7 +31,7 @@ LONG_TARGET_PREFIXES: dict[str, str] = {
 # Statuses real Cognito Identity answers where the Smithy model (aws-sdk-js-v3's
 # cognito-identity.json) says otherwise: NotAuthorized is 403 and ResourceNotFound 404
 # there, but the service was observed answering 400 (amplify-js#2443, aws-sdk-js-v3#3113,
-# amplify-js#13650; research §1.1). botocore's model carries no statuses for this
+# amplify-js#13650; docs/AWS_REFERENCE.md §1). botocore's model carries no statuses for this
 # service. Delete an entry to follow the model instead.
 OBSERVED_STATUS: dict[str, int] = {
     "NotAuthorizedException": 400,

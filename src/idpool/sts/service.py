@@ -1,7 +1,7 @@
 """STS operations: AssumeRoleWithWebIdentity (idpool's own OpenID tokens), AssumeRole,
 GetCallerIdentity.
 
-Facts: research/aws-identity-pools.md §4 (STS API Reference). Trust policies are
+Facts: docs/AWS_REFERENCE.md §5 (STS API Reference). Trust policies are
 evaluated with the ``cognito-identity.amazonaws.com:aud|sub|amr`` keys; principal tags in
 the token become session tags, which needs ``sts:TagSession`` in the trust policy.
 """
