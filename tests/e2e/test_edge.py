@@ -106,6 +106,8 @@ def test_a_client_that_stops_mid_body_gets_a_request_timeout_in_the_json_shape(s
     assert "x-amzn-errortype: requesttimeoutexception:" in head.lower()
     assert json.loads(payload)["__type"] == "RequestTimeoutException"  # botocore retries this code
     still_serves(served)
+    logged = [json.loads(line) for line in Path(served.log.name).read_text().splitlines() if line.strip()]
+    assert any(record.get("status") == 408 and record.get("requestId") for record in logged)
 
 
 def test_a_declared_body_that_never_comes_gets_a_request_timeout_in_the_query_shape(serve: Any) -> None:

@@ -34,6 +34,7 @@ from idpool.web.http import BodyTimeout, Receive, Scope, Send, body_deadline, re
 from idpool.web.unrouted import error_before_routing
 
 log = logging.getLogger("idpool.server")
+access = logging.getLogger("idpool.access")
 HEALTH_PING_SECONDS = 1.0
 
 
@@ -145,6 +146,11 @@ def create_app(services: Services | None = None, starter: Callable[[], Services]
                 f"The request body was not received within {body_timeout:g} seconds.", 408,
             )
             await respond(send, response.status, response.headers, response.body)
+            client = scope.get("client")
+            access.info(json.dumps({  # the access line the endpoint writes for every answered request
+                "requestId": dict(response.headers).get("x-amzn-RequestId"), "service": None, "operation": None,
+                "status": 408, "caller": None, "sourceIp": client[0] if client else None, "event": "body-timeout",
+            }))
 
     async def page(send: Send) -> None:
         current = runtime.services
