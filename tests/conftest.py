@@ -25,6 +25,7 @@ class LiveServer:
     def __init__(self, make_services: Callable[[int], Services]) -> None:
         import uvicorn
 
+        from idpool.web.edge import uvicorn_config
         from idpool.web.server import create_app
 
         self.sock = socket.socket()
@@ -32,7 +33,8 @@ class LiveServer:
         self.port = self.sock.getsockname()[1]
         self.url = f"http://127.0.0.1:{self.port}"
         self.services = make_services(self.port)
-        config = uvicorn.Config(create_app(self.services), log_level="warning", lifespan="off")
+        # the same edge as `idpool serve` (header and body deadlines), default limits
+        config = uvicorn_config(create_app(self.services), header_timeout=10, drain_seconds=30, lifespan="off")
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, kwargs={"sockets": [self.sock]}, daemon=True)
 

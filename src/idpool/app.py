@@ -125,7 +125,7 @@ def build_services(settings: Settings, *, clock: Clock | None = None, store: Sto
 
 def _subject_check(store: Store, pools: PoolService, keys: IssuerKeys, clock: Clock) -> Any:
     """STS refuses a validly signed token whose identity is gone or was merged away, or whose
-    developer login was unlinked since (stricter than AWS: research J12)."""
+    developer login was unlinked since (stricter than AWS: J12 in docs/SECURITY.md)."""
 
     def check(claims: Mapping[str, Any]) -> None:
         try:

@@ -1,6 +1,7 @@
 """The ``idpool`` command: serve, migrate, keys rotate|list.
 
-Flags mirror ``IDPOOL_*`` variables (CONTRACT.md); settings are validated once here.
+Flags mirror ``IDPOOL_*`` variables (``idpool serve --help`` lists them); settings are
+validated once here, and a bad one is a one-line error, never a traceback.
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ import contextlib
 import json
 import logging
 import os
+import resource
 import signal
 import socket
 import sys
@@ -19,7 +21,15 @@ from typing import Any, Iterator
 import click
 
 from idpool import __version__
-from idpool.settings import Settings, SettingsError, from_env, to_env
+from idpool.settings import (
+    DESCRIPTIONS,
+    ENV_FIELDS,
+    Settings,
+    SettingsError,
+    from_env,
+    to_env,
+    variable,
+)
 
 _COMMON = [
     click.option("--data-dir", type=click.Path(path_type=Path), default=None, help="State directory [./.idpool]"),
@@ -39,7 +49,15 @@ def _settings(**flags: Any) -> Settings:
     try:
         return from_env(**flags)
     except SettingsError as exc:
-        raise click.UsageError(str(exc)) from None
+        raise click.ClickException(str(exc)) from None
+
+
+def _variables_help() -> str:
+    """The epilog of ``serve --help``: every IDPOOL_* variable with a line on what it does."""
+    width = max(len(variable(name)) for name in ENV_FIELDS)
+    lines = [f"  {variable(name):<{width}}  {DESCRIPTIONS[name]}" for name in ENV_FIELDS]
+    # "\b" keeps click from re-wrapping the table.
+    return "Every setting is also read from the environment (a flag given wins):\n\n\b\n" + "\n".join(lines)
 
 
 class JsonLines(logging.Formatter):
@@ -56,7 +74,9 @@ class JsonLines(logging.Formatter):
 def setup_logging(level: str) -> None:
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(JsonLines())
-    for name, threshold in (("idpool", level.upper()), ("psycopg", "WARNING")):
+    # uvicorn's loggers write through the same handler, as JSON lines, warnings only: its
+    # start and stop chatter stays out, a failure it sees does not.
+    for name, threshold in (("idpool", level.upper()), ("psycopg", "WARNING"), ("uvicorn", "WARNING")):
         logger = logging.getLogger(name)
         logger.handlers[:] = [handler]
         logger.setLevel(threshold)
@@ -69,7 +89,7 @@ def main() -> None:
     """idpool: Amazon Cognito Identity Pools, STS and IAM, self-hosted."""
 
 
-@main.command()
+@main.command(epilog=_variables_help())
 @click.option("--host", default=None, help="Interface to listen on [127.0.0.1]")
 @click.option("--port", type=int, default=None, help="Port [8740]; 0 picks a free one")
 @_common
@@ -79,6 +99,7 @@ def serve(**flags: Any) -> None:
     """Serve the AWS APIs, OpenID discovery and JWKS on one port."""
     settings = _settings(**flags)
     setup_logging(settings.log_level)
+    _raise_descriptor_limit()
     sock = _bind(settings.host, settings.port)
     if settings.port == 0:
         settings = _settings(**{**flags, "port": sock.getsockname()[1]})
@@ -98,6 +119,17 @@ def _bind(host: str, port: int) -> socket.socket:
     sock.listen(2048)
     sock.set_inheritable(True)
     return sock
+
+
+def _raise_descriptor_limit() -> None:
+    """Raise the soft limit on open files to the hard limit: each client socket is one, and
+    a default soft limit of 1024 is soon reached by a burst of slow clients, even though
+    each is cut off after IDPOOL_HEADER_TIMEOUT_SECONDS. Inherited by worker processes."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if hard == resource.RLIM_INFINITY or hard > soft:
+        target = hard if hard != resource.RLIM_INFINITY else max(soft, 65536)
+        with contextlib.suppress(ValueError, OSError):
+            resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
 
 
 def _initialize_and_announce(settings: Settings) -> None:
@@ -126,15 +158,17 @@ def _banner(settings: Settings, access_key_id: str, new_secret: str | None) -> N
         f"  region   {settings.region}   account {settings.account_id}   workers {settings.workers}",
         "",
     ]
+    # Per-service endpoints: other AWS services the user's code calls still go to AWS
+    # (AWS_ENDPOINT_URL would send them all here).
+    endpoints = [f"export AWS_ENDPOINT_URL_{service}={endpoint}" for service in ("COGNITO_IDENTITY", "STS", "IAM")]
+    regions = [f"export AWS_DEFAULT_REGION={settings.region}", f"export AWS_REGION={settings.region}"]
     if new_secret is not None:
         lines += ["Root credentials, shown this once (stored encrypted). Paste into your shell:"]
-        lines += [f"export AWS_ENDPOINT_URL={endpoint}", f"export AWS_ACCESS_KEY_ID={access_key_id}",
-                  f"export AWS_SECRET_ACCESS_KEY={new_secret}", f"export AWS_DEFAULT_REGION={settings.region}",
-                  f"export AWS_REGION={settings.region}"]
+        lines += [*endpoints, f"export AWS_ACCESS_KEY_ID={access_key_id}",
+                  f"export AWS_SECRET_ACCESS_KEY={new_secret}", *regions]
     else:
         lines += [f"Root access key {access_key_id} (its secret was shown at first start or set by you).",
-                  f"export AWS_ENDPOINT_URL={endpoint}", f"export AWS_DEFAULT_REGION={settings.region}",
-                  f"export AWS_REGION={settings.region}"]
+                  *endpoints, *regions]
     click.echo("\n".join(lines), nl=True)
     sys.stdout.flush()
 
@@ -152,6 +186,8 @@ def _describe_database(settings: Settings) -> str:
 def _run_uvicorn(settings: Settings, sock: socket.socket) -> None:
     import uvicorn
 
+    from idpool.web.edge import uvicorn_config
+
     class Server(uvicorn.Server):
         """SIGTERM/SIGINT: stop accepting, drain in-flight requests, then exit 0
         (uvicorn would re-raise the signal and die by it). The handlers stay until the
@@ -163,17 +199,13 @@ def _run_uvicorn(settings: Settings, sock: socket.socket) -> None:
                 signal.signal(sig, self.handle_exit)
             yield
 
-    common: dict[str, Any] = dict(
-        log_level="warning", access_log=False, timeout_graceful_shutdown=30,
-        proxy_headers=False, server_header=False, date_header=True, lifespan="on",
-    )
+    timeouts = {"header_timeout": settings.header_timeout_seconds, "drain_seconds": settings.drain_seconds}
     if settings.workers == 1:
-        config = uvicorn.Config(worker_app(), **common)
-        Server(config).run(sockets=[sock])
+        Server(uvicorn_config(worker_app(), **timeouts)).run(sockets=[sock])
         return
     from uvicorn.supervisors import Multiprocess
 
-    config = uvicorn.Config("idpool.cli:worker_app", factory=True, workers=settings.workers, **common)
+    config = uvicorn_config("idpool.cli:worker_app", factory=True, workers=settings.workers, **timeouts)
     Multiprocess(config, sockets=[sock]).run()
 
 
@@ -184,11 +216,13 @@ def worker_app() -> Any:
 
     settings = from_env()
     setup_logging(settings.log_level)
+    limits: dict[str, Any] = {"max_body": settings.max_body_bytes, "body_timeout": settings.body_timeout_seconds,
+                              "drain_seconds": settings.drain_seconds}
     if settings.workers > 1:
         # The parent has migrated and printed the banner; each worker builds its services
         # before it accepts, so no worker can answer "starting" after /health said 200.
-        return create_app(services=build_services(settings), max_body=settings.max_body_bytes)
-    return create_app(starter=lambda: build_services(settings), max_body=settings.max_body_bytes)
+        return create_app(services=build_services(settings), **limits)
+    return create_app(starter=lambda: build_services(settings), **limits)
 
 
 @main.command()
@@ -212,28 +246,78 @@ def keys() -> None:
 @_common
 def keys_rotate(**flags: Any) -> None:
     """Make a new signing key active; the old one verifies until its tokens expire."""
-    from idpool.app import build_services
+    from idpool.clock import SystemClock
+    from idpool.keys.errors import MasterKeyError
     from idpool.keys.rotation import rotate
+    from idpool.keys.sealing import MASTER_KEY_FILE, Sealer, load_master_key
 
     settings = _settings(**flags)
-    services = build_services(settings)
-    try:
-        key = rotate(services.store, services.sealer, services.clock, settings.region)
+    with _existing_store(settings) as store:
+        key_file = settings.data_dir / MASTER_KEY_FILE
+        if settings.master_key is None and not key_file.exists():  # else load_master_key would create one
+            raise click.ClickException(f"no master key: {key_file} does not exist and IDPOOL_MASTER_KEY is not set")
+        try:
+            sealer = Sealer(load_master_key(env_value=settings.master_key, data_dir=settings.data_dir))
+        except MasterKeyError as exc:
+            raise click.ClickException(f"cannot load the master key: {exc}") from None
+        key = rotate(store, sealer, SystemClock(), settings.region)
         click.echo(f"active signing key is now {key.kid}")
-    finally:
-        services.close()
 
 
 @keys.command("list")
 @_common
 def keys_list(**flags: Any) -> None:
     """List signing keys: kid, state, created, verifiable until."""
-    from idpool.app import build_services
-
-    services = build_services(_settings(**flags))
-    try:
-        for key in services.store.list_signing_keys():
+    with _existing_store(_settings(**flags)) as store:
+        for key in store.list_signing_keys():
             state = "active" if key.active else f"retired, verifies until {key.verify_until:%Y-%m-%dT%H:%M:%SZ}"
             click.echo(f"{key.kid}\t{state}\tcreated {key.created_at:%Y-%m-%dT%H:%M:%SZ}")
+
+
+@contextlib.contextmanager
+def _existing_store(settings: Settings) -> Iterator[Any]:
+    """The store of an installation that has been started before, opened without migrating.
+
+    The key commands work on existing state only: run from the wrong directory they
+    must not create an empty store (nor, as the full start-up would, root credentials
+    whose secret nobody sees). Refused with one line when there is no such store.
+    """
+    from idpool import storage
+    from idpool.storage.open import open_store
+
+    where = _describe_database(settings)
+    sqlite_file = _sqlite_file(settings)
+    if sqlite_file is not None and not sqlite_file.is_file():
+        raise click.ClickException(
+            f"no idpool database at {sqlite_file}: start `idpool serve` first, or pass the --data-dir "
+            "(or --database-url) that it uses"
+        )
+    try:
+        store = open_store(settings.database_url, settings.data_dir, migrate=False)
+    except Exception as exc:  # noqa: BLE001 - driver, OS and storage errors alike: one line, no traceback
+        raise click.ClickException(f"cannot open {where}: {exc}") from None
+    try:
+        try:
+            keys = store.list_signing_keys()
+        except storage.Unavailable as exc:
+            raise click.ClickException(f"cannot reach {where}: {exc}") from None
+        except Exception:  # noqa: BLE001 - the driver's "no such table": nothing of idpool's there
+            raise click.ClickException(
+                f"{where} holds no idpool schema: start `idpool serve` (or run `idpool migrate`) first"
+            ) from None
+        if not keys:
+            raise click.ClickException(f"{where} has no signing key yet: start `idpool serve` first")
+        yield store
     finally:
-        services.close()
+        store.close()
+
+
+def _sqlite_file(settings: Settings) -> Path | None:
+    """The SQLite database file the settings name, or None for PostgreSQL."""
+    from idpool.storage.open import DB_FILE_NAME
+
+    if not settings.database_url:
+        return settings.data_dir / DB_FILE_NAME
+    if settings.database_url.startswith("sqlite:///"):
+        return Path("/" + settings.database_url.removeprefix("sqlite:///").lstrip("/"))
+    return None

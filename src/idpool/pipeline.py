@@ -24,7 +24,16 @@ from idpool.auth import Authenticator, Authorizer, Principal
 from idpool.ids import new_request_id
 from idpool.protocols.base import ProtocolError, WireResponse
 from idpool.protocols.models import service_model, unsigned_operations
-from idpool.protocols.routing import DEFAULT_QUERY_SERVICE, JSON_SERVICE, Routed, protocol_for, route
+from idpool.protocols.routing import (
+    DEFAULT_QUERY_SERVICE,
+    JSON_SERVICE,
+    QUERY_SERVICES,
+    Routed,
+    credential_scope_service,
+    is_json_request,
+    protocol_for,
+    route,
+)
 from idpool.protocols.wire_errors import ErrorTable, WireError
 from idpool.sigv4 import HttpRequest, SigV4Error, is_signed
 
@@ -85,8 +94,8 @@ class Pipeline:
 
     def refuse(self, req: Incoming, exc: errors.IdpoolError) -> WireResponse:
         """Answer a request the web layer could not read whole (too large, too slow)."""
-        request_id = new_request_id()
-        error, response = self._error(_service_of(exc, req), None, exc, request_id)
+        error, response = refusal({name.lower(): value for name, value in req.headers}, exc)
+        request_id = dict(response.headers).get("x-amzn-RequestId", "")
         self._log(req, None, None, response, error, request_id, time.perf_counter())
         return response
 
@@ -187,12 +196,27 @@ def _regions(region: str, service: str) -> frozenset[str]:
 
 def _service_of(exc: Exception, req: Incoming) -> str:
     """Whose error shape to answer in when routing did not finish: the codec's word, else
-    JSON for X-Amz-Target requests and STS's Query shape for the rest."""
+    what the headers say (``unrouted_service``)."""
     if isinstance(exc, ProtocolError) and exc.service:
         return exc.service
-    if any(name.lower() == "x-amz-target" for name, _ in req.headers):
+    return unrouted_service({name.lower(): value for name, value in req.headers})
+
+
+def unrouted_service(headers: Mapping[str, str]) -> str:
+    """The service a request is for, from its headers alone (lower-cased names): awsJson is
+    Cognito Identity; Query is the service its SigV4 credential scope names, else STS."""
+    if is_json_request(headers):
         return JSON_SERVICE
-    return DEFAULT_QUERY_SERVICE
+    scoped = credential_scope_service(headers, {})
+    return scoped if scoped in QUERY_SERVICES else DEFAULT_QUERY_SERVICE
+
+
+def refusal(headers: Mapping[str, str], exc: errors.IdpoolError) -> tuple[WireError, WireResponse]:
+    """``exc`` answered in the shape the headers ask for, before (or without) routing: a body
+    too large or too slow, a node draining at its deadline. Headers lower-cased."""
+    service = unrouted_service(headers)
+    error = ERROR_TABLES[service].for_exception(exc) or _never(exc)
+    return error, protocol_for(service).serialize_error(error, exc.wire_message, new_request_id())
 
 
 def _never(exc: Exception) -> WireError:

@@ -1,6 +1,8 @@
 """Configuration: read and validated once, at start. The only reader of ``os.environ``.
 
-Every ``idpool serve`` flag also reads ``IDPOOL_<FLAG>`` (README.md, "Configuration").
+Every ``idpool serve`` flag also reads ``IDPOOL_<FLAG>`` (``--port`` and ``IDPOOL_PORT``);
+a flag given on the command line wins. A bad value is refused with one line naming the
+variable (and its flag) and what it accepts, before anything is opened or created.
 """
 
 from __future__ import annotations
@@ -38,6 +40,9 @@ class Settings:
     max_body_bytes: int = 1024 * 1024
     clock_skew_seconds: int = 300
     log_level: str = "info"
+    header_timeout_seconds: float = 10.0
+    body_timeout_seconds: float = 30.0
+    drain_seconds: float = 30.0
 
     @property
     def issuer_url(self) -> str:
@@ -49,19 +54,22 @@ class Settings:
 
     def validate(self) -> "Settings":
         if not _REGION.fullmatch(self.region):
-            raise SettingsError(f"--region {self.region!r} is not an AWS region name such as us-east-1")
+            raise _bad("region", repr(self.region), "an AWS region name such as us-east-1")
         if not _ACCOUNT.fullmatch(self.account_id):
-            raise SettingsError(f"--account-id {self.account_id!r} must be 12 digits")
+            raise _bad("account_id", repr(self.account_id), "12 digits")
         if not 0 <= self.port <= 65535:
-            raise SettingsError(f"--port {self.port} is out of range")
+            raise _bad("port", self.port, "a port number from 0 to 65535 (0 picks a free one)")
         if self.log_level.lower() not in ("debug", "info", "warning", "error"):
-            raise SettingsError(f"IDPOOL_LOG_LEVEL {self.log_level!r} must be debug, info, warning or error")
+            raise _bad("log_level", repr(self.log_level), "debug, info, warning or error")
         if self.max_body_bytes < 1024:
-            raise SettingsError("IDPOOL_MAX_BODY_BYTES must be at least 1024")
+            raise _bad("max_body_bytes", self.max_body_bytes, "a number of bytes, at least 1024")
         if not 0 < self.clock_skew_seconds <= 900:
-            raise SettingsError("IDPOOL_CLOCK_SKEW_SECONDS must be between 1 and 900")
+            raise _bad("clock_skew_seconds", self.clock_skew_seconds, "seconds, from 1 to 900")
         if self.workers < 1:
-            raise SettingsError("--workers must be at least 1")
+            raise _bad("workers", self.workers, "a number of processes, at least 1")
+        for name in ("header_timeout_seconds", "body_timeout_seconds", "drain_seconds"):
+            if not 0.1 <= getattr(self, name) <= 3600:
+                raise _bad(name, getattr(self, name), "seconds, from 0.1 to 3600")
         if bool(self.root_access_key_id) != bool(self.root_secret_access_key):
             raise SettingsError(
                 "IDPOOL_ROOT_ACCESS_KEY_ID and IDPOOL_ROOT_SECRET_ACCESS_KEY must be set together"
@@ -78,7 +86,7 @@ class Settings:
         if not url:
             return
         if not url.startswith(("postgresql://", "postgres://", "sqlite:///", "memory://")):
-            raise SettingsError("--database-url must start with postgresql://, sqlite:/// or memory://")
+            raise _bad("database_url", "(not shown)", "a URL starting with postgresql://, sqlite:/// or memory://")
         if url.startswith("memory://"):
             try:
                 memory_database_name(url)
@@ -105,7 +113,46 @@ ENV_FIELDS = {
     "max_body_bytes": int,
     "clock_skew_seconds": int,
     "log_level": str,
+    "header_timeout_seconds": float,
+    "body_timeout_seconds": float,
+    "drain_seconds": float,
 }
+
+# One line per variable, for ``idpool serve --help`` (a test keeps it complete).
+DESCRIPTIONS = {
+    "host": "interface to listen on [127.0.0.1]; 0.0.0.0 for every interface",
+    "port": "port to listen on [8740]; 0 picks a free one and prints it",
+    "data_dir": "state directory: SQLite database and master.key [./.idpool]",
+    "database_url": "postgresql://user@host/db for many nodes [SQLite in the data dir]",
+    "region": "the AWS region this server answers as [us-east-1]",
+    "account_id": "the 12-digit account id of every ARN [000000000000]",
+    "issuer": "OpenID token issuer URL, e.g. the load balancer's [http://<host>:<port>]",
+    "workers": "worker processes [1]",
+    "master_key": "32-byte key (base64 or hex) sealing secrets at rest [<data-dir>/master.key]",
+    "root_access_key_id": "fixed root access key id (with the secret) [generated at first start]",
+    "root_secret_access_key": "fixed root secret access key (with the id) [printed once at first start]",
+    "max_body_bytes": "largest request body accepted; 413 above it [1048576]",
+    "clock_skew_seconds": "how far a SigV4 timestamp may be from this clock [300]",
+    "log_level": "debug, info (one JSON line per request), warning or error [info]",
+    "header_timeout_seconds": "a client must send its request headers within this time [10]",
+    "body_timeout_seconds": "a client must send its whole request body within this time [30]",
+    "drain_seconds": "on SIGTERM, how long in-flight requests may finish [30]",
+}
+
+_KIND_ACCEPTS = {int: "a whole number", float: "a number of seconds"}
+# Settings that ``idpool serve`` also takes as a flag (cli.py).
+_FLAGS = frozenset({"host", "port", "data_dir", "database_url", "region", "account_id", "issuer", "workers"})
+
+
+def variable(name: str) -> str:
+    """The environment variable of a setting: ``port`` -> ``IDPOOL_PORT``."""
+    return f"IDPOOL_{name.upper()}"
+
+
+def _bad(name: str, value: object, accepted: str) -> SettingsError:
+    """One line: which setting (flag and variable), the value refused, what is accepted."""
+    where = f"--{name.replace('_', '-')} / {variable(name)}" if name in _FLAGS else variable(name)
+    return SettingsError(f"{where}: {value} is not accepted; expected {accepted}")
 
 
 # An empty IDPOOL_MASTER_KEY is a mistake to report, not "unset": falling back to a new
@@ -119,16 +166,20 @@ def from_env(environ: Mapping[str, str] | None = None, **overrides: object) -> S
     environ = os.environ if environ is None else environ
     values: dict[str, object] = {}
     for name, kind in ENV_FIELDS.items():
-        raw = environ.get(f"IDPOOL_{name.upper()}")
+        raw = environ.get(variable(name))
         if raw == "" and name in _EMPTY_IS_A_VALUE:
             values[name] = raw
         elif raw is not None and raw != "":
-            try:
-                values[name] = kind(raw)
-            except ValueError as exc:
-                raise SettingsError(f"IDPOOL_{name.upper()}={raw!r}: {exc}") from None
+            values[name] = _convert(name, kind, raw)
     values.update({k: v for k, v in overrides.items() if v is not None})
     return Settings(**values).validate()  # type: ignore[arg-type]
+
+
+def _convert(name: str, kind: type, raw: str) -> object:
+    try:
+        return kind(raw.strip() if kind in (int, float) else raw)
+    except ValueError:
+        raise _bad(name, repr(raw), _KIND_ACCEPTS.get(kind, "a valid value")) from None
 
 
 def to_env(settings: Settings) -> dict[str, str]:
@@ -137,5 +188,5 @@ def to_env(settings: Settings) -> dict[str, str]:
     for name in ENV_FIELDS:
         value = getattr(settings, name)
         if value is not None:
-            env[f"IDPOOL_{name.upper()}"] = str(value)
+            env[variable(name)] = str(value)
     return env

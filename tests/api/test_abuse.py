@@ -1,4 +1,4 @@
-"""Developer-identity abuse cases from the security catalogue (research: D01-D09, J10-J12, A05)."""
+"""Developer-identity abuse cases from the security catalogue (docs/SECURITY.md: D01-D09, J10-J12, A05)."""
 
 from __future__ import annotations
 

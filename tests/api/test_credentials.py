@@ -234,7 +234,7 @@ def test_attribute_map_turns_claims_into_session_tags(live: Any, cognito: Any, p
 
 def test_revoking_sessions_by_token_issue_time(live: Any, cognito: Any, public_cognito: Any, setup: Any) -> None:
     """IAM User Guide "Revoking IAM role temporary security credentials": a Deny on
-    aws:TokenIssueTime cuts off every session issued before a moment (research S14/S15)."""
+    aws:TokenIssueTime cuts off every session issued before a moment (S14/S15 in docs/SECURITY.md)."""
     issued = cognito.get_open_id_token_for_developer_identity(IdentityPoolId=setup["pool_id"], Logins={DEV: "rv"})
     creds = public_cognito.get_credentials_for_identity(
         IdentityId=issued["IdentityId"], Logins={COGNITO: issued["Token"]})["Credentials"]

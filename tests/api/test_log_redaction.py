@@ -1,4 +1,4 @@
-"""No secret reaches the logs (research K04): tokens, secret keys, session tokens."""
+"""No secret reaches the logs (K04 in docs/SECURITY.md): tokens, secret keys, session tokens."""
 
 from __future__ import annotations
 

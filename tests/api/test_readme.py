@@ -23,7 +23,8 @@ def test_readme_has_the_walkthrough() -> None:
 
 def test_readme_python_blocks_run_in_order(live: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     """Each block continues the one before, as a reader follows them."""
-    monkeypatch.setenv("AWS_ENDPOINT_URL", live.url)
+    for service in ("COGNITO_IDENTITY", "STS", "IAM"):  # as the README recommends and the banner prints
+        monkeypatch.setenv(f"AWS_ENDPOINT_URL_{service}", live.url)
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", ROOT_KEY)
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", ROOT_SECRET)
     monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")

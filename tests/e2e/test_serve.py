@@ -23,14 +23,16 @@ pytestmark = pytest.mark.slow
 
 def boto(served: Any, service: str = "cognito-identity") -> Any:
     e = served.exports
-    return boto3.client(service, endpoint_url=e["AWS_ENDPOINT_URL"], region_name=e["AWS_REGION"],
+    return boto3.client(service, endpoint_url=e["AWS_ENDPOINT_URL_COGNITO_IDENTITY"], region_name=e["AWS_REGION"],
                         aws_access_key_id=e["AWS_ACCESS_KEY_ID"], aws_secret_access_key=e["AWS_SECRET_ACCESS_KEY"])
 
 
 def test_first_start_prints_credentials_once_and_state_survives_restart(serve: Any, tmp_path: Path) -> None:
     first = serve()
-    assert set(first.exports) == {"AWS_ENDPOINT_URL", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_REGION",
-                                    "AWS_DEFAULT_REGION"}
+    # per-service endpoints: other AWS services the user's code calls are not sent to idpool
+    assert set(first.exports) == {"AWS_ENDPOINT_URL_COGNITO_IDENTITY", "AWS_ENDPOINT_URL_STS", "AWS_ENDPOINT_URL_IAM",
+                                  "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_REGION", "AWS_DEFAULT_REGION"}
+    assert {first.exports[f"AWS_ENDPOINT_URL_{s}"] for s in ("COGNITO_IDENTITY", "STS", "IAM")} == {first.url}
     cognito = boto(first)
     pool = cognito.create_identity_pool(IdentityPoolName="survivor", AllowUnauthenticatedIdentities=False,
                                         DeveloperProviderName="login.survivor")
@@ -62,7 +64,7 @@ def test_first_start_prints_credentials_once_and_state_survives_restart(serve: A
 def test_aws_cli_and_aws_endpoint_url(serve: Any, tmp_path: Path) -> None:
     served = serve()
     env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
-    env.update(served.exports)
+    env.update({k: v for k, v in served.exports.items() if not k.startswith("AWS_ENDPOINT_URL")})
     env["AWS_CONFIG_FILE"] = str(tmp_path / "none")
     env["AWS_SHARED_CREDENTIALS_FILE"] = str(tmp_path / "none")
     aws = [str(Path(sys.executable).parent / "aws")]
@@ -76,17 +78,19 @@ def test_aws_cli_and_aws_endpoint_url(serve: Any, tmp_path: Path) -> None:
 
     pool = run("cognito-identity", "create-identity-pool", "--identity-pool-name", "cli_pool",
                "--no-allow-unauthenticated-identities", "--developer-provider-name", "login.cli", endpoint=True)
+    env["AWS_ENDPOINT_URL"] = served.url
     token = run("cognito-identity", "get-open-id-token-for-developer-identity", "--identity-pool-id",
                 pool["IdentityPoolId"], "--logins", "login.cli=alice")  # AWS_ENDPOINT_URL only
     looked = run("cognito-identity", "lookup-developer-identity", "--identity-pool-id", pool["IdentityPoolId"],
                  "--developer-user-identifier", "alice")
     assert looked["IdentityId"] == token["IdentityId"]
     env.pop("AWS_ENDPOINT_URL")
-    env["AWS_ENDPOINT_URL_COGNITO_IDENTITY"] = served.url
+    env["AWS_ENDPOINT_URL_COGNITO_IDENTITY"] = served.exports["AWS_ENDPOINT_URL_COGNITO_IDENTITY"]
     described = run("cognito-identity", "describe-identity", "--identity-id", token["IdentityId"])
     assert described["Logins"] == ["login.cli"]
     # the seed's roles step with the CLI, then the frontend's call (AWS_ENDPOINT_URL_STS/IAM too)
-    env["AWS_ENDPOINT_URL_IAM"] = env["AWS_ENDPOINT_URL_STS"] = served.url
+    env["AWS_ENDPOINT_URL_IAM"] = served.exports["AWS_ENDPOINT_URL_IAM"]
+    env["AWS_ENDPOINT_URL_STS"] = served.exports["AWS_ENDPOINT_URL_STS"]
     trust = tmp_path / "trust.json"
     trust.write_text(json.dumps({"Version": "2012-10-17", "Statement": [{
         "Effect": "Allow", "Principal": {"Federated": "cognito-identity.amazonaws.com"},

@@ -1,5 +1,5 @@
 """Our tokens through independent verifiers, as relying parties would check them
-(research J15): PyJWT, joserfc and Node's ``jose``, each pinned to RS512 and fed
+(J15 in docs/SECURITY.md): PyJWT, joserfc and Node's ``jose``, each pinned to RS512 and fed
 only our JWKS. Each must accept our token and refuse the J01-J09 forgeries."""
 
 from __future__ import annotations

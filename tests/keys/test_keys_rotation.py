@@ -1,5 +1,5 @@
 """Key lifecycle against the store: first key, rotation, the per-node cache
-(research KR01, KR03, KR04, F07, F08)."""
+(docs/SECURITY.md KR01, KR03, KR04, F07, F08)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Sealing at rest and the master key (research K01, K03, K05)."""
+"""Sealing at rest and the master key (docs/SECURITY.md K01, K03, K05)."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """RS512 OpenID tokens: the exact shape we sign, and everything the verifier refuses
-(research J01-J09, J13, J15; RFC 8725)."""
+(docs/SECURITY.md J01-J09, J13, J15; RFC 8725)."""
 
 from __future__ import annotations
 

@@ -83,7 +83,7 @@ def test_fifty_concurrent_first_logins_over_two_workers_make_one_identity(
 
 
 def test_once_health_is_200_no_worker_is_still_starting(tmp_path: Path) -> None:
-    """CONTRACT.md: /health answers 200 "once API calls are served". A load balancer takes
+    """docs/DEPLOYMENT.md §4: /health answers 200 once the node serves API calls. A load balancer takes
     the node in at its first 200; requests right after it must not meet a worker that
     answers 503 "starting". The race is between the two workers' start-ups, so each
     start of a node is one try (bounded: STARTS of them)."""

@@ -1,4 +1,4 @@
-"""Properties of evaluation over generated policies and requests (A03, ecosystem-security §2.4):
+"""Properties of evaluation over generated policies and requests (A03 in docs/SECURITY.md):
 adding an Allow never removes access, adding a Deny never adds access, statement and policy order
 do not matter, session policies only narrow, and a substituted value containing `*` or `?`
 matches only itself."""

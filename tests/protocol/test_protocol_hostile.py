@@ -1,4 +1,4 @@
-"""Hostile input (research §5: R04 JSON bombs, R05 query bombs, I02 XML-hostile text):
+"""Hostile input (docs/SECURITY.md: R04 JSON bombs, R05 query bombs, I02 XML-hostile text):
 every case is a ProtocolError with an AWS code, never another exception."""
 
 from __future__ import annotations

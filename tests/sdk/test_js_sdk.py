@@ -88,7 +88,7 @@ def test_v3_reports_a_forged_token_as_not_authorized(v3: Any) -> None:
 
 
 def test_v3_finds_idpool_through_the_standard_endpoint_variables(scenario: Scenario) -> None:
-    """No endpoint in code: AWS_ENDPOINT_URL_COGNITO_IDENTITY / _STS alone (CONTRACT.md)."""
+    """No endpoint in code: AWS_ENDPOINT_URL_COGNITO_IDENTITY / _STS alone (docs/AWS_REFERENCE.md §7)."""
     result = run_node("sdk-v3.mjs", scenario.node_input(endpoint=None), env={
         "AWS_ENDPOINT_URL_COGNITO_IDENTITY": scenario.endpoint, "AWS_ENDPOINT_URL_STS": scenario.endpoint})
     assert result["developer"]["caller"]["Arn"] == scenario.assumed_arn(scenario.auth_role, ENHANCED_SESSION)

@@ -145,7 +145,8 @@ def test_replay_with_a_changed_host_or_target_is_rejected(name: str, value: str)
 def test_wrong_region_in_scope_is_rejected_and_named() -> None:
     error = rejection(sign(region="eu-west-1"))
     assert error.kind is AuthFailure.SIGNATURE_MISMATCH
-    assert error.message == "Credential should be scoped to a valid region, not 'eu-west-1'."
+    # AWS's sentence, then what to set: the regions this server accepts
+    assert error.message == f"Credential should be scoped to a valid region, not 'eu-west-1'. This server accepts: {REGION}."
     assert check(sign(region="eu-west-1"), regions=("eu-west-1", REGION)).region == "eu-west-1"
 
 

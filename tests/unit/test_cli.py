@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -43,3 +44,120 @@ def test_an_empty_master_key_variable_is_kept_so_that_it_is_refused() -> None:
     assert from_env({"IDPOOL_MASTER_KEY": ""}).master_key == ""
     assert from_env({}).master_key is None
     assert from_env({"IDPOOL_PORT": ""}).port == 8740  # other empty variables still mean "unset"
+
+
+# --- the first hour: help, bad values, key commands run from the wrong place -------------
+def run_cli(*args: str, env: dict[str, str] | None = None) -> Any:
+    from click.testing import CliRunner
+
+    from idpool.cli import main
+
+    return CliRunner().invoke(main, list(args), env=env)
+
+
+def test_serve_help_names_every_variable_with_what_it_does() -> None:
+    from idpool.settings import DESCRIPTIONS, ENV_FIELDS, variable
+
+    result = run_cli("serve", "--help")
+    assert result.exit_code == 0
+    help_text = " ".join(result.output.split())
+    assert "IDPOOL_MASTER_KEY" in help_text
+    for name in ENV_FIELDS:
+        assert f"{variable(name)} {' '.join(DESCRIPTIONS[name].split())}" in help_text
+
+
+@pytest.mark.parametrize("name, value, accepted", [
+    ("IDPOOL_PORT", "abc", "whole number"),
+    ("IDPOOL_WORKERS", "-1", "at least 1"),
+    ("IDPOOL_DRAIN_SECONDS", "0", "seconds"),
+    ("IDPOOL_HEADER_TIMEOUT_SECONDS", "soon", "number of seconds"),
+    ("IDPOOL_REGION", "moon", "us-east-1"),
+])
+def test_a_bad_variable_is_one_line_naming_it_and_what_is_accepted(
+    tmp_path: Path, name: str, value: str, accepted: str
+) -> None:
+    data = tmp_path / "data"
+    result = run_cli("serve", "--data-dir", str(data), env={name: value})
+    assert result.exit_code != 0
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1, result.output
+    assert name in lines[0] and accepted in lines[0]
+    assert result.exception is None or isinstance(result.exception, SystemExit)  # no traceback
+    assert not data.exists()  # refused before anything was created
+
+
+@pytest.mark.parametrize("command", [("keys", "list"), ("keys", "rotate")])
+def test_key_commands_refuse_a_data_dir_that_does_not_exist(tmp_path: Path, command: tuple[str, ...]) -> None:
+    nowhere = tmp_path / "not-started-here"
+    result = run_cli(*command, "--data-dir", str(nowhere))
+    assert result.exit_code != 0
+    assert len(result.output.strip().splitlines()) == 1 and "idpool serve" in result.output
+    assert not nowhere.exists()  # no empty store, no master key, no root credentials
+
+
+@pytest.mark.parametrize("command", [("keys", "list"), ("keys", "rotate")])
+def test_key_commands_refuse_a_sqlite_url_that_names_no_database(tmp_path: Path, command: tuple[str, ...]) -> None:
+    missing = tmp_path / "missing.db"
+    result = run_cli(*command, "--data-dir", str(tmp_path / "d"), "--database-url", f"sqlite:///{missing}")
+    assert result.exit_code != 0 and "no idpool database" in result.output
+    assert not missing.exists()
+
+
+def _started_without_root(data: Path) -> Any:
+    """A store as the key commands find it: migrated, one signing key, no root credentials yet."""
+    from idpool.clock import SystemClock
+    from idpool.keys.rotation import ensure_signing_key
+    from idpool.keys.sealing import Sealer, load_master_key
+    from idpool.storage.open import open_store
+
+    store = open_store(None, data)
+    ensure_signing_key(store, Sealer(load_master_key(env_value=None, data_dir=data)), SystemClock(), "us-east-1")
+    return store
+
+
+def test_key_commands_touch_keys_only_never_root_credentials(tmp_path: Path) -> None:
+    from idpool.auth.credentials import ROOT_SETTING
+
+    data = tmp_path / "data"
+    store = _started_without_root(data)
+    try:
+        listed = run_cli("keys", "list", "--data-dir", str(data))
+        assert listed.exit_code == 0 and listed.output.startswith("us-east-11\tactive")
+        rotated = run_cli("keys", "rotate", "--data-dir", str(data))
+        assert rotated.exit_code == 0, rotated.output
+        assert rotated.output.strip() == "active signing key is now us-east-12"
+        assert store.get_setting(ROOT_SETTING) is None  # no root key whose secret nobody saw
+    finally:
+        store.close()
+
+
+def test_keys_rotate_without_the_master_key_is_refused(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    _started_without_root(data).close()
+    (data / "master.key").unlink()
+    result = run_cli("keys", "rotate", "--data-dir", str(data))
+    assert result.exit_code != 0 and "master key" in result.output
+    assert not (data / "master.key").exists()  # not replaced by a new key that opens nothing
+
+
+@pytest.mark.postgres
+def test_key_commands_refuse_a_postgres_database_without_idpool(postgres_admin_url: str) -> None:
+    import uuid
+
+    import psycopg
+
+    schema = f"cli_empty_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(postgres_admin_url, autocommit=True) as conn:
+        conn.execute(f"CREATE SCHEMA {schema}")
+    try:
+        separator = "&" if "?" in postgres_admin_url else "?"
+        url = f"{postgres_admin_url}{separator}options=-csearch_path%3D{schema}"
+        result = run_cli("keys", "list", "--database-url", url)
+        assert result.exit_code != 0 and "no idpool schema" in result.output
+        with psycopg.connect(postgres_admin_url) as conn:
+            tables = conn.execute(
+                "SELECT count(*) FROM information_schema.tables WHERE table_schema = %s", (schema,)).fetchone()
+        assert tables == (0,)  # nothing was created there
+    finally:
+        with psycopg.connect(postgres_admin_url, autocommit=True) as conn:
+            conn.execute(f"DROP SCHEMA {schema} CASCADE")

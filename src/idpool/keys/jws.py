@@ -3,7 +3,7 @@
 Only the byte-level format lives here: base64url without padding, JSON objects
 without duplicate members, three segments. Which algorithm and key may verify a
 token is decided by ``idpool.keys.signing``; nothing here reads ``alg`` or ``kid``.
-Every failure is a ``TokenInvalid`` (research J07: malformed input is a 4xx, never a 500).
+Every failure is a ``TokenInvalid`` (J07 in docs/SECURITY.md: malformed input is a 4xx, never a 500).
 """
 
 from __future__ import annotations
@@ -59,7 +59,7 @@ def parse_json_object(data: bytes, what: str) -> dict[str, Any]:
 
 
 def split_compact(token: object) -> CompactJws:
-    """Split and decode a compact JWS; the size cap comes before any decoding (research J13)."""
+    """Split and decode a compact JWS; the size cap comes before any decoding (J13 in docs/SECURITY.md)."""
     if not isinstance(token, str):
         raise TokenInvalid("token is not a string")
     if len(token) > MAX_TOKEN_CHARS:

@@ -1,15 +1,15 @@
 """Signing-key lifecycle against the store: first key, rotation, and the per-node ring cache.
 
 Every transition is one of the store's race-free primitives, so any number of
-processes may call these at once (research KR03, F08): ``add_first_signing_key``
+processes may call these at once (KR03, F08 in docs/SECURITY.md): ``add_first_signing_key``
 inserts only while there is no active key, ``rotate_signing_key`` is a
 compare-and-swap on the active kid. A retired key stays verifiable (and in the
 JWKS) until ``verify_until`` = retirement + overlap, which by default outlives
 the longest token (TokenDuration max 86400 s, GetOpenIdTokenForDeveloperIdentity)
-plus verification leeway and cache delay (research KR01, F07).
+plus verification leeway and cache delay (KR01, F07 in docs/SECURITY.md).
 
 Kids follow AWS's observed shape: region + a small integer (``us-east-11``,
-``ap-northeast-15``; research aws-identity-pools §3.1).
+``ap-northeast-15``; docs/AWS_REFERENCE.md §4).
 """
 
 from __future__ import annotations
@@ -88,7 +88,7 @@ def rotate(
     """Make a new key active; the old one stays verifiable for ``overlap``. Returns the active key.
 
     ``overlap=0`` is an emergency removal: the old key's tokens are rejected as soon
-    as each node's ring refreshes (research KR04). If a concurrent rotation wins
+    as each node's ring refreshes (KR04 in docs/SECURITY.md). If a concurrent rotation wins
     the compare-and-swap, nothing more is changed and the winner's key is returned.
     """
     if overlap < dt.timedelta(0):

@@ -5,12 +5,12 @@ The version byte is also bound into the GCM associated data, together with the
 caller's AAD, which names the blob's purpose and owner (``b"signing-key:" + kid``,
 ``b"access-key:" + access_key_id``): a blob copied onto another row fails to open.
 Nonces are 96 random bits, as NIST SP 800-38D §8.2.2 allows for fewer than 2**32
-messages under one key (research K01, K03).
+messages under one key (K01, K03 in docs/SECURITY.md).
 
 The master key comes from ``IDPOOL_MASTER_KEY`` or from ``<data_dir>/master.key``,
 created on first use with mode 0600 in a 0700 directory and refused when other
-users can read it (research K05). A key with obviously no entropy (all bytes equal,
-all zero, a handful of byte values) is refused wherever it comes from: it would
+users can read it (K05 in docs/SECURITY.md). A key with obviously no entropy (all bytes
+equal, all zero, a handful of byte values) is refused wherever it comes from: it would
 seal every secret under a key anyone can guess.
 """
 

@@ -1,12 +1,12 @@
 """OpenID token signing keys and the in-memory ring that signs and verifies with them.
 
 Tokens look like Cognito Identity's own: RS512, header exactly
-``{"kid": "<region><n>", "typ": "JWS", "alg": "RS512"}`` (research aws-identity-pools §3.1).
+``{"kid": "<region><n>", "typ": "JWS", "alg": "RS512"}`` (docs/AWS_REFERENCE.md §4).
 The ring is built once from stored records; signing and verifying touch neither
 the store nor the sealer (the active private key is unsealed once, at build time).
 
 Verification follows RFC 8725: the algorithm is pinned to RS512 whatever the
-header says (§2.1, §3.1; research J01-J03), keys come only from this ring by an
+header says (§2.1, §3.1; J01-J03 in docs/SECURITY.md), keys come only from this ring by an
 opaque ``kid`` lookup (§3.10; J04, J05: ``jku``/``x5u``/``jwk``/``x5c`` are
 ignored), unknown ``crit`` extensions are refused (RFC 7515 §4.1.11; J06), and
 ``typ`` must be ``JWS``, the value our tokens carry (RFC 8725 §3.11; J15).

@@ -5,7 +5,7 @@ ARN operators. A pattern is compiled once into star-separated segments; matching
 segment to the start, the last to the end, and places each middle segment at its leftmost
 possible position. Leftmost placement is optimal for globs, so there is no backtracking:
 `*a*a*a*...b` against a long string costs one scan per segment, never an exponential search
-(ecosystem-security R06). No regex is built from policy text, so regex metacharacters in ARNs or
+(R06 in docs/SECURITY.md). No regex is built from policy text, so regex metacharacters in ARNs or
 substituted values are ordinary characters, and text that came from a policy variable is always
 literal (IAM User Guide, "Policy variables": a substituted value is not a wildcard; A03).
 """

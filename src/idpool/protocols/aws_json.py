@@ -24,7 +24,7 @@ from idpool.protocols.wire_errors import WireError
 CONTENT_TYPE = "application/x-amz-json-1.1"
 
 # The long target form AWS's own API-reference examples and many hand-written clients
-# send (research §1.1); botocore and the SDKs send the short ``targetPrefix`` form.
+# send (docs/AWS_REFERENCE.md §1); botocore and the SDKs send the short ``targetPrefix`` form.
 LONG_TARGET_PREFIXES: dict[str, str] = {
     "AWSCognitoIdentityService": "com.amazonaws.cognito.identity.model.AWSCognitoIdentityService",
 }

@@ -1,6 +1,6 @@
 """Strict JSON decoding and the model-driven value conversions of awsJson1_1.
 
-Strict, because the body is attacker-controlled (research R04): duplicate keys, NaN and
+Strict, because the body is attacker-controlled (R04 in docs/SECURITY.md): duplicate keys, NaN and
 Infinity, nesting deeper than 64, integers longer than int64, invalid UTF-8, unpaired
 surrogates and NUL all become ``SerializationException`` before anything else runs.
 Conversions follow the awsJson1_1 spec (smithy.io, aws-json-1_1-protocol): timestamps

@@ -4,7 +4,7 @@ The form is ``Action=..&Version=..&RoleName=..&Tags.member.1.Key=..`` (botocore'
 ``QuerySerializer``): lists are ``X.member.N`` (``X=`` alone is an empty list), maps
 ``X.entry.N.key``/``.value``, structures ``X.Member``. The flat keys are first folded
 into a tree, then read by the input shape, so the work is bounded by the keys actually
-sent, never by an index a client claims (research R05: ``X.member.999999999``).
+sent, never by an index a client claims (R05 in docs/SECURITY.md: ``X.member.999999999``).
 """
 
 from __future__ import annotations

@@ -3,7 +3,7 @@
 Layout as botocore's ``QueryParser`` reads it and as STS and IAM send it: lists are
 ``<Name><member>..</member></Name>``, maps ``<entry><key/><value/></entry>``,
 timestamps ISO 8601 in UTC with ``Z``. Text is escaped so that no value, however
-hostile (research I02: ``<``, ``]]>``, control characters), can break the document:
+hostile (I02 in docs/SECURITY.md: ``<``, ``]]>``, control characters), can break the document:
 characters XML 1.0 forbids become U+FFFD and CR is written as ``&#13;`` so that XML's
 line-end normalisation cannot turn it into LF.
 """

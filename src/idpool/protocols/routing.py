@@ -5,8 +5,12 @@
 - otherwise it is the Query protocol: ``Version`` 2011-06-15 is STS, 2010-05-08 IAM.
   Without a Version, the SigV4 credential scope's service decides (header or
   ``X-Amz-Credential``); unsigned STS calls (AssumeRoleWithWebIdentity) always carry
-  a Version. This is LocalStack's service-router order reduced to our three services
-  (research §3.2).
+  a Version. (LocalStack's service router uses the same signals: credential scope,
+  target prefix, then Action and Version.)
+- a request meant for a service idpool does not serve (a foreign ``X-Amz-Target``
+  prefix, a signature scoped to another service, an Action of no served model) is
+  answered with an error that names the services served, so a client pointed at idpool
+  by a too-wide ``AWS_ENDPOINT_URL`` says what went wrong.
 
 Routing parses nothing but the form, so the caller can authenticate before decoding
 the body with ``Routed.parse()``. Bad input raises ``ProtocolError`` only, with
@@ -23,9 +27,9 @@ from typing import Any
 
 from botocore.model import OperationModel
 
-from idpool.protocols.aws_json import JsonProtocol
+from idpool.protocols.aws_json import LONG_TARGET_PREFIXES, JsonProtocol
 from idpool.protocols.aws_query import QueryProtocol, parse_form
-from idpool.protocols.base import ProtocolError
+from idpool.protocols.base import ProtocolError, truncate
 from idpool.protocols.models import API_VERSIONS, service_model
 
 JSON_SERVICE = "cognito-identity"
@@ -37,6 +41,7 @@ FORM_TYPE = "application/x-www-form-urlencoded"
 JSON_TYPES = frozenset({"application/x-amz-json-1.1", "application/x-amz-json-1.0", "application/json", ""})
 _CREDENTIAL = re.compile(r"Credential=([^,\s]+)")
 _VERSION_SERVICE = {API_VERSIONS[name]: name for name in QUERY_SERVICES}
+SERVED = "idpool serves Cognito Identity (cognito-identity), STS (sts) and IAM (iam) only"
 
 
 @dataclass(frozen=True)
@@ -65,14 +70,25 @@ def route(method: str, headers: Mapping[str, str], body: bytes, query_string: st
     """Headers are keyed by lower-cased name."""
     target = headers.get("x-amz-target", "").strip()
     content_type = _media_type(headers.get("content-type", ""))
-    if target or content_type in ("application/x-amz-json-1.1", "application/x-amz-json-1.0"):
+    if is_json_request(headers):
         return _route_json(method, target, content_type, body)
     return _route_query(method, headers, content_type, body, query_string)
+
+
+def is_json_request(headers: Mapping[str, str]) -> bool:
+    """awsJson (X-Amz-Target, or an awsJson content type), else Query. Headers lower-cased."""
+    content_type = _media_type(headers.get("content-type", ""))
+    return bool(headers.get("x-amz-target", "").strip()) or content_type in (
+        "application/x-amz-json-1.1", "application/x-amz-json-1.0")
 
 
 def _route_json(method: str, target: str, content_type: str, body: bytes) -> Routed:
     protocol = protocol_for(JSON_SERVICE)
     assert isinstance(protocol, JsonProtocol)
+    prefix = target.rpartition(".")[0]
+    if prefix and prefix not in _json_prefixes():
+        message = f"{SERVED}; X-Amz-Target {truncate(target, 128)} is for another service."
+        raise ProtocolError("UnknownOperationException", message, service=JSON_SERVICE)
     if method.upper() != "POST":
         message = "awsJson1_1 operations are called with POST."
         raise ProtocolError("UnknownOperationException", message, service=JSON_SERVICE)
@@ -84,6 +100,9 @@ def _route_json(method: str, target: str, content_type: str, body: bytes) -> Rou
 
 
 def _route_query(method: str, headers: Mapping[str, str], content_type: str, body: bytes, query_string: str) -> Routed:
+    unserved = _unserved_query(headers, {})  # before the body: an S3 upload is no form
+    if unserved:
+        raise ProtocolError("InvalidAction", unserved, service=DEFAULT_QUERY_SERVICE)
     form_body = body if method.upper() == "POST" and content_type in (FORM_TYPE, "") else b""
     if body.strip() and not form_body:
         raise ProtocolError(
@@ -97,6 +116,9 @@ def _route_query(method: str, headers: Mapping[str, str], content_type: str, bod
         exc.service = _query_service(headers, {})
         raise
     service = _query_service(headers, params)
+    unserved = _unserved_query(headers, params)
+    if unserved:
+        raise ProtocolError("InvalidAction", unserved, service=service)
     protocol = protocol_for(service)
     assert isinstance(protocol, QueryProtocol)
     return Routed(service, protocol, protocol.operation_for(params), params, body)
@@ -110,9 +132,30 @@ def _query_service(headers: Mapping[str, str], params: Mapping[str, str]) -> str
     scope = credential_scope_service(headers, params)
     if scope in QUERY_SERVICES:
         return scope
-    action = params.get("Action", "")
-    owners = [s for s in QUERY_SERVICES if action in service_model(s).operation_names]
+    owners = _query_owners(params.get("Action", ""))
     return owners[0] if len(owners) == 1 else DEFAULT_QUERY_SERVICE
+
+
+def _unserved_query(headers: Mapping[str, str], params: Mapping[str, str]) -> str | None:
+    """Why a Query-style request is for a service not served here, or None."""
+    scope = credential_scope_service(headers, params)
+    if scope is not None and scope not in (JSON_SERVICE, *QUERY_SERVICES):
+        return f"{SERVED}; this request is signed for service {truncate(scope, 64)}."
+    action = params.get("Action", "")
+    if action and params.get("Version") not in _VERSION_SERVICE and not _query_owners(action):
+        return f"{SERVED}; Action {truncate(action, 128)} is not an operation of sts or iam."
+    return None
+
+
+def _query_owners(action: str) -> list[str]:
+    return [s for s in QUERY_SERVICES if action in service_model(s).operation_names]
+
+
+@functools.cache
+def _json_prefixes() -> frozenset[str]:
+    """The X-Amz-Target prefixes Cognito Identity answers to (short and long form)."""
+    prefix = service_model(JSON_SERVICE).metadata["targetPrefix"]
+    return frozenset({prefix, LONG_TARGET_PREFIXES.get(prefix, prefix)})
 
 
 def credential_scope_service(headers: Mapping[str, str], params: Mapping[str, str]) -> str | None:

@@ -216,8 +216,11 @@ def _check_scope(
     if credential.service != service:
         raise mismatch(f"Credential should be scoped to correct service: '{service}'.")
     if credential.region not in allowed_regions:
+        # AWS's sentence, then the regions accepted here: with a local server the usual
+        # cause is a client region (AWS_REGION) that differs from the server's --region.
         region = shown(credential.region)
-        raise mismatch(f"Credential should be scoped to a valid region, not '{region}'.")
+        accepted = ", ".join(sorted(allowed_regions))
+        raise mismatch(f"Credential should be scoped to a valid region, not '{region}'. This server accepts: {accepted}.")
     if credential.date != timestamp[:8]:
         raise mismatch(
             "Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date "

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any, Awaitable, Callable, Iterable
+
+import anyio
 
 Scope = dict[str, Any]
 Receive = Callable[[], Awaitable[dict[str, Any]]]
@@ -13,6 +16,40 @@ CORS_EXPOSE = "x-amzn-RequestId,x-amzn-ErrorType,x-amzn-ErrorMessage,Date"
 
 class BodyTooLarge(Exception):
     pass
+
+
+class BodyTimeout(Exception):
+    """The client did not send its whole body in time (slow, or stopped short of its Content-Length)."""
+
+
+def body_deadline(receive: Receive, seconds: float) -> Receive:
+    """``receive`` with one deadline for the whole request body, from the first call.
+
+    A deadline per ``receive()`` would not do: a client sending one byte just before each
+    timeout could hold its socket for as long as the body cap allows. ``BodyTimeout``
+    is raised once ``seconds`` have passed; the caller answers it (408) and the
+    connection closes. Once the body is complete, later calls (waiting for a
+    disconnect) are not bounded.
+    """
+    deadline: float | None = None
+    complete = False
+
+    async def bounded() -> dict[str, Any]:
+        nonlocal deadline, complete
+        if complete:
+            return await receive()
+        now = time.monotonic()
+        if deadline is None:
+            deadline = now + seconds
+        try:
+            with anyio.fail_after(max(deadline - now, 0.0)):
+                message = await receive()
+        except TimeoutError:
+            raise BodyTimeout() from None
+        complete = message["type"] != "http.request" or not message.get("more_body", False)
+        return message
+
+    return bounded
 
 
 async def read_body(scope: Scope, receive: Receive, limit: int) -> bytes:

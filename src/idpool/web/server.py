@@ -2,7 +2,12 @@
 
 ``create_app(services=...)`` serves at once (tests, embedding). ``create_app(starter=...)``
 starts listening first and builds the services in the background, so ``/health``
-answers 503 while starting and 200 once API calls are served (CONTRACT.md).
+answers 503 while starting, and 200 only once API calls are served: a load balancer
+may send traffic as soon as it sees 200.
+
+Around everything: a request body must arrive within ``body_timeout`` seconds (408 in
+the service's error shape otherwise), and on shutdown ``Drain`` answers what is still
+in flight at the deadline. ``GET /`` from a browser gets a page about the server.
 """
 
 from __future__ import annotations
@@ -10,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
+import os
 import threading
 import time
 from typing import Any, AsyncIterator, Callable
@@ -19,12 +25,17 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from idpool import storage
+from idpool import errors, storage
 from idpool.app import Services
 from idpool.pipeline import Pipeline
+from idpool.web import pages
+from idpool.web.drain import Drain
 from idpool.web.endpoint import AwsEndpoint
+from idpool.web.http import BodyTimeout, Receive, Scope, Send, body_deadline, respond
+from idpool.web.unrouted import error_before_routing
 
 log = logging.getLogger("idpool.server")
+access = logging.getLogger("idpool.access")
 HEALTH_PING_SECONDS = 1.0
 
 
@@ -65,7 +76,7 @@ class Runtime:
 
 
 def create_app(services: Services | None = None, starter: Callable[[], Services] | None = None,
-               max_body: int = 1024 * 1024) -> Any:
+               max_body: int = 1024 * 1024, body_timeout: float = 30.0, drain_seconds: float = 30.0) -> Any:
     runtime = Runtime(services)
 
     async def health(request: Request) -> Response:
@@ -106,9 +117,13 @@ def create_app(services: Services | None = None, starter: Callable[[], Services]
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        drain.watch_signals()
         if starter is not None and runtime.services is None:
             runtime.start(starter)
         yield
+        # The one line a stop leaves in the log (uvicorn's own stay below warning).
+        log.info(json.dumps({"event": "shutdown", "pid": os.getpid(),
+                             "answeredUnavailable": drain.answered_unavailable}))
         if runtime.services is not None:
             runtime.services.close()
 
@@ -123,11 +138,37 @@ def create_app(services: Services | None = None, starter: Callable[[], Services]
         lifespan=lifespan,
     )
 
-    async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
-        """POST / is the hot path: straight to the AWS endpoint, no router in between."""
-        if scope["type"] == "http" and scope["path"] == "/":
+    async def api(scope: Scope, receive: Receive, send: Send) -> None:
+        try:
             await endpoint(scope, receive, send)
-        else:
-            await site(scope, receive, send)
+        except BodyTimeout:  # raised while reading the body: nothing has been sent yet
+            response = error_before_routing(scope["headers"], errors.RequestTimeout(
+                f"The request body was not received within {body_timeout:g} seconds."))
+            await respond(send, response.status, response.headers, response.body)
+            client = scope.get("client")
+            access.info(json.dumps({  # the access line the endpoint writes for every answered request
+                "requestId": dict(response.headers).get("x-amzn-RequestId"), "service": None, "operation": None,
+                "status": 408, "caller": None, "sourceIp": client[0] if client else None, "event": "body-timeout",
+            }))
 
-    return app
+    async def page(send: Send) -> None:
+        current = runtime.services
+        settings = current.settings if current is not None else None
+        headers, body = pages.home(settings.issuer_url if settings else None, settings.region if settings else None)
+        await respond(send, 200, headers, body, cors=False)
+
+    async def app(scope: Scope, receive: Any, send: Any) -> None:
+        """POST / is the hot path: straight to the AWS endpoint, no router in between."""
+        if scope["type"] != "http":
+            await site(scope, receive, send)
+            return
+        receive = body_deadline(receive, body_timeout)
+        if scope["path"] != "/":
+            await site(scope, receive, send)
+        elif pages.wants_page(scope):
+            await page(send)
+        else:
+            await api(scope, receive, send)
+
+    drain = Drain(app, drain_seconds)
+    return drain
