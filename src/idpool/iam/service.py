@@ -1,6 +1,6 @@
 """IAM operations (CreateRole ... DeleteAccessKey) with IAM's rules and errors.
 
-Facts: research/aws-identity-pools.md §5 (IAM User Guide "IAM identifiers", "IAM and STS
+Facts: docs/AWS_REFERENCE.md §6 (IAM User Guide "IAM identifiers", "IAM and STS
 quotas"): names unique case-insensitively, 2 access keys per user, inline policy size
 limits (role 10,240 / user 2,048 characters without whitespace), trust policies
 validated, MaxSessionDuration 3600..43200.

@@ -4,8 +4,8 @@
 "Grammar of the IAM JSON policy language", plus what IAM checks when a policy is written
 (CreateRole, PutRolePolicy, ...): identity and session policies need Resource and may not name a
 Principal; role trust policies need a Principal and may not name a Resource. Failures raise
-`MalformedPolicyDocument` whose message keeps IAM's own wording (aws-identity-pools.md §5.3,
-observed IAM messages) and whose `detail` says exactly what is wrong and where.
+`MalformedPolicyDocument` whose message keeps IAM's own wording (observed IAM messages,
+docs/AWS_REFERENCE.md §6) and whose `detail` says exactly what is wrong and where.
 
 One rule is Cognito's: IAM refuses a trust policy that lets `cognito-identity.amazonaws.com`
 assume the role without an `aud` condition, because it would trust every identity pool
