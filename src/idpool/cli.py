@@ -179,6 +179,8 @@ def _describe_database(settings: Settings) -> str:
         return f"sqlite {settings.data_dir / 'idpool.db'}"
     if settings.database_url.startswith("sqlite:///"):
         return f"sqlite {settings.database_url.removeprefix('sqlite:///')}"
+    if settings.database_url.startswith("memory://"):
+        return "memory (this process only: nothing is kept when it stops)"
     url = urllib.parse.urlsplit(settings.database_url)
     return f"postgresql {url.hostname or 'localhost'}:{url.port or 5432}{url.path}"
 

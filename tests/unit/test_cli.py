@@ -17,6 +17,7 @@ def test_banner_never_shows_database_credentials() -> None:
     assert "Sup3rSecret" not in described and "idpool:" not in described
     assert described == "postgresql db.internal:6432/idp"
     assert _describe_database(Settings(data_dir=Path("/var/lib/idpool"))) == "sqlite /var/lib/idpool/idpool.db"
+    assert _describe_database(Settings(database_url="memory://")).startswith("memory (this process only")
 
 
 def test_flags_override_environment_and_bad_values_are_named() -> None:
