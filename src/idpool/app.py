@@ -9,15 +9,22 @@ services.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any
 
 from idpool import errors, storage
 from idpool.api.cognito_identity import CognitoIdentityApi
 from idpool.api.iam import IamApi
 from idpool.api.sts import StsApi
-from idpool.auth import Authenticator, Authorizer, CredentialChain, PolicyAuthorizer, RootCredentials
-from idpool.auth import ensure_root_credentials
+from idpool.auth import (
+    Authenticator,
+    Authorizer,
+    CredentialChain,
+    PolicyAuthorizer,
+    RootCredentials,
+    ensure_root_credentials,
+)
 from idpool.auth.credentials import TemporaryCredentials, UserAccessKeys
 from idpool.clock import Clock, SystemClock
 from idpool.iam.service import IamService

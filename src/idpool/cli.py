@@ -15,8 +15,9 @@ import signal
 import socket
 import sys
 import urllib.parse
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import click
 
@@ -296,14 +297,14 @@ def _existing_store(settings: Settings) -> Iterator[Any]:
         )
     try:
         store = open_store(settings.database_url, settings.data_dir, migrate=False)
-    except Exception as exc:  # noqa: BLE001 - driver, OS and storage errors alike: one line, no traceback
+    except Exception as exc:
         raise click.ClickException(f"cannot open {where}: {exc}") from None
     try:
         try:
             keys = store.list_signing_keys()
         except storage.Unavailable as exc:
             raise click.ClickException(f"cannot reach {where}: {exc}") from None
-        except Exception:  # noqa: BLE001 - the driver's "no such table": nothing of idpool's there
+        except Exception:
             raise click.ClickException(
                 f"{where} holds no idpool schema: start `idpool serve` (or run `idpool migrate`) first"
             ) from None

@@ -10,9 +10,9 @@ from __future__ import annotations
 import dataclasses
 import os
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Mapping
 
 from idpool.storage.memory import memory_database_name
 
@@ -52,7 +52,7 @@ class Settings:
         host = f"[{host}]" if ":" in host else host
         return f"http://{host}:{self.port}"
 
-    def validate(self) -> "Settings":
+    def validate(self) -> Settings:
         if not _REGION.fullmatch(self.region):
             raise _bad("region", repr(self.region), "an AWS region name such as us-east-1")
         if not _ACCOUNT.fullmatch(self.account_id):

@@ -13,9 +13,7 @@ from botocore import UNSIGNED
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
-from tests.api.test_credentials import as_creds, setup  # noqa: F401 - fixture
-from tests.api.test_iam import name, trust_for
-from tests.api.test_pools import code, new_pool
+from tests.api.support import as_creds, code, name, new_pool, trust_for
 
 DEV = "login.example.app"
 COGNITO = "cognito-identity.amazonaws.com"

@@ -13,37 +13,8 @@ from botocore import UNSIGNED
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
-from tests.api.test_developer_identities import claims_of
-from tests.api.test_iam import allow, name, trust_for
-from tests.api.test_pools import new_pool
-from tests.conftest import client
-
-DEV = "login.example.app"
-COGNITO = "cognito-identity.amazonaws.com"
-
-
-def as_creds(live: Any, service: str, creds: dict[str, Any]) -> Any:
-    secret = creds.get("SecretKey") or creds["SecretAccessKey"]
-    return client(live, service, key=creds["AccessKeyId"], secret=secret, token=creds["SessionToken"])
-
-
-@pytest.fixture
-def setup(live: Any, cognito: Any) -> dict[str, Any]:
-    """A pool with an authenticated and a guest role, as the seed's console step makes them."""
-    iam = client(live, "iam")
-    pool_id = new_pool(cognito, AllowUnauthenticatedIdentities=True, AllowClassicFlow=True)["IdentityPoolId"]
-    pool_arn = f"arn:aws:cognito-identity:us-east-1:123456789012:identitypool/{pool_id}"
-    auth, guest = name("Auth"), name("Guest")
-    iam.create_role(RoleName=auth, AssumeRolePolicyDocument=trust_for(pool_id, "authenticated", tag_session=True))
-    iam.create_role(RoleName=guest, AssumeRolePolicyDocument=trust_for(pool_id, "unauthenticated"))
-    # authenticated users may describe their own pool (a policy variable), nothing else
-    iam.put_role_policy(RoleName=auth, PolicyName="own-pool", PolicyDocument=allow(
-        ["cognito-identity:DescribeIdentityPool"],
-        "arn:aws:cognito-identity:us-east-1:123456789012:identitypool/${cognito-identity.amazonaws.com:aud}"))
-    roles = {"authenticated": f"arn:aws:iam::123456789012:role/{auth}",
-             "unauthenticated": f"arn:aws:iam::123456789012:role/{guest}"}
-    cognito.set_identity_pool_roles(IdentityPoolId=pool_id, Roles=roles)
-    return {"pool_id": pool_id, "pool_arn": pool_arn, "auth": auth, "guest": guest, "roles": roles, "iam": iam}
+from tests.api.support import COGNITO, DEV, allow, as_creds, claims_of, name, new_pool
+from tests.support import client
 
 
 def test_enhanced_flow_for_a_developer_identity(live: Any, cognito: Any, public_cognito: Any, setup: Any) -> None:

@@ -2,26 +2,16 @@
 
 from __future__ import annotations
 
-import base64
-import json
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+import httpx
 import jwt
 import pytest
-import httpx
 from botocore.exceptions import ClientError
 
-from tests.api.test_pools import code, new_pool
-
-DEV = "login.example.app"
-
-
-def claims_of(token: str) -> tuple[dict[str, Any], dict[str, Any]]:
-    head, body, _ = token.split(".")
-    pad = lambda s: s + "=" * (-len(s) % 4)  # noqa: E731
-    return json.loads(base64.urlsafe_b64decode(pad(head))), json.loads(base64.urlsafe_b64decode(pad(body)))
+from tests.api.support import DEV, claims_of, code, new_pool
 
 
 @pytest.fixture
@@ -207,7 +197,7 @@ def test_list_and_delete_identities(cognito: Any, pool_id: str) -> None:
 
 
 def test_fifty_concurrent_calls_for_one_new_user_yield_one_identity(cognito: Any, pool_id: str, live: Any) -> None:
-    from tests.conftest import client
+    from tests.support import client
 
     clients = [client(live, "cognito-identity") for _ in range(10)]
 

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
-from tests.api.test_pools import code, new_pool
+from tests.api.support import code, new_pool
 
 DEV = "login.example.app"
 LONGEST = "u" * 1024

@@ -9,7 +9,7 @@ import httpx
 import pytest
 from botocore.exceptions import ClientError
 
-from tests.conftest import client
+from tests.support import client
 
 SERVED = ("cognito-identity", "sts", "iam")
 BROWSER_ACCEPT = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import threading
-import time
-from pathlib import Path
-from typing import Any
-
 import contextlib
 import socket
-from typing import Iterator
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
 
 import httpx
 import uvicorn
@@ -17,7 +16,7 @@ import uvicorn
 from idpool import storage
 from idpool.app import build_services
 from idpool.web.server import create_app
-from tests.conftest import make_settings
+from tests.support import make_settings
 
 
 @contextlib.contextmanager

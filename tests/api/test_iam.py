@@ -3,42 +3,18 @@
 from __future__ import annotations
 
 import json
-import uuid
 from typing import Any
 
 import pytest
 from botocore.exceptions import ClientError
 
-from tests.conftest import client
-
-ACCOUNT = "123456789012"
-
-
-def trust_for(pool_id: str, amr: str = "authenticated", tag_session: bool = False) -> str:
-    actions = ["sts:AssumeRoleWithWebIdentity"] + (["sts:TagSession"] if tag_session else [])
-    return json.dumps({"Version": "2012-10-17", "Statement": [{
-        "Effect": "Allow", "Principal": {"Federated": "cognito-identity.amazonaws.com"},
-        "Action": actions if tag_session else actions[0],
-        "Condition": {"StringEquals": {"cognito-identity.amazonaws.com:aud": pool_id},
-                      "ForAnyValue:StringLike": {"cognito-identity.amazonaws.com:amr": amr}}}]})
-
-
-def allow(actions: list[str], resources: list[str] | str = "*", **extra: Any) -> str:
-    statement = {"Effect": "Allow", "Action": actions, "Resource": resources, **extra}
-    return json.dumps({"Version": "2012-10-17", "Statement": [statement]})
+from tests.api.support import ACCOUNT, allow, code, name, trust_for
+from tests.support import client
 
 
 @pytest.fixture
 def iam(live: Any) -> Any:
     return client(live, "iam")
-
-
-def name(prefix: str) -> str:
-    return f"{prefix}-{uuid.uuid4().hex[:8]}"
-
-
-def code(exc: pytest.ExceptionInfo[ClientError]) -> str:
-    return exc.value.response["Error"]["Code"]
 
 
 def test_role_lifecycle(iam: Any) -> None:

@@ -9,9 +9,8 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
-from tests.api.test_iam import allow, name
-from tests.api.test_pools import new_pool
-from tests.conftest import client
+from tests.api.support import allow, name, new_pool
+from tests.support import client
 
 
 def backend_user(live: Any, policy: str) -> tuple[Any, str, str]:
@@ -27,7 +26,7 @@ def test_backend_user_may_only_mint_tokens_for_its_pool(live: Any, cognito: Any)
     pool_id = new_pool(cognito)["IdentityPoolId"]
     other_pool = new_pool(cognito)["IdentityPoolId"]
     arn = f"arn:aws:cognito-identity:us-east-1:123456789012:identitypool/{pool_id}"
-    iam, user_name, key = backend_user(live, allow(["cognito-identity:GetOpenIdTokenForDeveloperIdentity"], arn))
+    _, user_name, key = backend_user(live, allow(["cognito-identity:GetOpenIdTokenForDeveloperIdentity"], arn))
     backend = client(live, "cognito-identity", key=key["AccessKeyId"], secret=key["SecretAccessKey"])
     out = backend.get_open_id_token_for_developer_identity(IdentityPoolId=pool_id, Logins={"login.example.app": "al"})
     assert out["Token"]

@@ -8,9 +8,8 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
-from tests.api.test_credentials import COGNITO, DEV, as_creds, setup  # noqa: F401 - fixture
-from tests.api.test_iam import name
-from tests.conftest import ROOT_SECRET
+from tests.api.support import COGNITO, DEV, as_creds, name
+from tests.support import ROOT_SECRET
 
 
 def test_logs_hold_no_secrets(live: Any, cognito: Any, public_cognito: Any, setup: Any,

@@ -11,10 +11,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.api.test_iam import name, trust_for
-from tests.api.test_pools import new_pool
-from tests.conftest import client
+from tests.api.support import name, new_pool, trust_for
 from tests.storage.racing import errors, race
+from tests.support import client
 
 DEV = "login.example.app"
 COGNITO = "cognito-identity.amazonaws.com"

@@ -7,16 +7,17 @@ A server of its own, so the pools filling its account do not crowd other tests'.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import pytest
 from botocore.exceptions import ClientError
 
 from idpool.identity_pools.pools import MAX_POOLS_PER_ACCOUNT
-from tests.conftest import LiveServer, client, make_settings
 from tests.storage.racing import errors, race
 from tests.storage.records import new_pool
+from tests.support import LiveServer, client, make_settings
 
 ACCOUNT = "123456789012"
 ROOM = 4

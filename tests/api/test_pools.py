@@ -8,19 +8,7 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
-
-def new_pool(cognito: Any, **extra: Any) -> dict[str, Any]:
-    params: dict[str, Any] = {
-        "IdentityPoolName": f"app_{uuid.uuid4().hex[:8]}",
-        "AllowUnauthenticatedIdentities": False,
-        "DeveloperProviderName": "login.example.app",
-    }
-    params.update(extra)
-    return cognito.create_identity_pool(**params)
-
-
-def code(exc: pytest.ExceptionInfo[ClientError]) -> str:
-    return exc.value.response["Error"]["Code"]
+from tests.api.support import code, new_pool
 
 
 def test_create_returns_the_pool_and_describe_agrees(cognito: Any) -> None:

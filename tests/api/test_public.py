@@ -7,8 +7,7 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
-from tests.api.test_developer_identities import DEV, claims_of
-from tests.api.test_pools import code, new_pool
+from tests.api.support import DEV, claims_of, code, new_pool
 
 
 def test_get_id_creates_a_new_guest_each_call_where_allowed(cognito: Any, public_cognito: Any) -> None:

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import ROOT_KEY, ROOT_SECRET
+from tests.support import ROOT_KEY, ROOT_SECRET
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 

@@ -18,9 +18,8 @@ from botocore import UNSIGNED
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
-from tests.api.test_credentials import as_creds, setup  # noqa: F401 - fixture
-from tests.api.test_iam import allow, name
-from tests.conftest import client
+from tests.api.support import allow, as_creds, name
+from tests.support import client
 
 DEV = "login.example.app"
 COGNITO = "cognito-identity.amazonaws.com"

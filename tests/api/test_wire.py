@@ -14,9 +14,8 @@ from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 from botocore.exceptions import ClientError
 
-from tests.conftest import ROOT_KEY, ROOT_SECRET, LiveServer, client, make_settings
-
 from idpool.app import build_services
+from tests.support import ROOT_KEY, ROOT_SECRET, LiveServer, client, make_settings
 
 TARGET = "AWSCognitoIdentityService."
 JSON = "application/x-amz-json-1.1"
@@ -31,11 +30,11 @@ def signed(live: Any, op: str, body: bytes, *, key: str = ROOT_KEY, secret: str 
         auth.add_auth(request)
     else:
         request.context["timestamp"] = when.strftime("%Y%m%dT%H%M%SZ")
-        auth._modify_request_before_signing(request)  # noqa: SLF001 - botocore's own signing steps
+        auth._modify_request_before_signing(request)
         canonical = auth.canonical_request(request)
         string_to_sign = auth.string_to_sign(request, canonical)
         signature = auth.signature(string_to_sign, request)
-        auth._inject_signature_to_request(request, signature)  # noqa: SLF001
+        auth._inject_signature_to_request(request, signature)
     return httpx.post(live.url + "/", content=body, headers=dict(request.headers.items()), timeout=10)
 
 

@@ -11,14 +11,15 @@ Chromium's own network log (DevTools protocol) shows the preflights.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import pytest
 
-from tests.conftest import LiveServer
 from tests.sdk.scenario import Scenario, build_scenario
+from tests.support import LiveServer
 
 pytestmark = pytest.mark.slow
 

@@ -9,14 +9,14 @@ import datetime as dt
 import pytest
 
 from idpool import errors
-from idpool.auth import Principal
 from idpool.app import Services
+from idpool.auth import Principal
 from idpool.clock import FixedClock
 from idpool.identity_pools.credentials import IdentityCredentials
 from idpool.model import IdentityPool
 from idpool.sigv4 import Verified
 
-from .conftest import ACCOUNT, DEVELOPER, REGION, WHOLE_START
+from .fixed import ACCOUNT, DEVELOPER, REGION, WHOLE_START
 
 SECOND = dt.timedelta(seconds=1)
 

@@ -20,7 +20,7 @@ from idpool.keys.rotation import DEFAULT_OVERLAP, KeyRingCache, rotate
 from idpool.model import IdentityPool
 from idpool.sts.service import StsService
 
-from .conftest import ACCOUNT, DEVELOPER, REGION, START
+from .fixed import ACCOUNT, DEVELOPER, REGION, START
 
 SECOND = dt.timedelta(seconds=1)
 

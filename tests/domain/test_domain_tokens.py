@@ -11,10 +11,10 @@ import pytest
 from idpool import errors
 from idpool.app import Services
 from idpool.clock import FixedClock
-from idpool.wellknown import COGNITO_IDENTITY
 from idpool.model import IdentityPool
+from idpool.wellknown import COGNITO_IDENTITY
 
-from .conftest import ACCOUNT, DEVELOPER, START, WHOLE_START, claims_of
+from .fixed import ACCOUNT, DEVELOPER, START, WHOLE_START, claims_of
 
 LEEWAY = dt.timedelta(seconds=60)  # docs/DEPLOYMENT.md: tokens are checked with 60 s leeway
 

@@ -9,8 +9,9 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import httpx
 import pytest
@@ -23,7 +24,7 @@ class Served:
         self.env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "IDPOOL_"))}
         self.env.update(env or {})
         # stderr (one JSON line per request) goes to a file: a pipe nobody reads could fill and block
-        self.log = tempfile.NamedTemporaryFile("w+", prefix="idpool-", suffix=".log", delete=False)
+        self.log = tempfile.NamedTemporaryFile("w+", prefix="idpool-", suffix=".log", delete=False)  # noqa: SIM115 - closed in stop()
         self.proc = subprocess.Popen(
             [str(BIN), "serve", "--port", "0", "--data-dir", str(data_dir), *args],
             stdout=subprocess.PIPE, stderr=self.log, text=True, env=self.env,

@@ -5,14 +5,13 @@ from __future__ import annotations
 import os
 
 import pytest
-from keys_testdata import START
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
+from keys_testdata import START
 
 from idpool.keys.sealing import Sealer
 from idpool.keys.signing import KeyRing, generate_signing_key, sealing_aad
 from idpool.model import SigningKey
-
 
 
 # --- fixtures ------------------------------------------------------------------------

@@ -9,8 +9,9 @@ import os
 import shutil
 import subprocess
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import jwt as pyjwt
 import pytest
@@ -138,7 +139,7 @@ def test_node_jose_accepts_ours_and_refuses_forgeries(ring: KeyRing, cases: dict
     ours = ring.sign(claims())
     [first, *rest] = _node_verify(ring, [ours, *cases.values()])
     assert first == {"ok": True, "header": HEADER, "payload": claims()}
-    refused = {name: result for name, result in zip(cases, rest)}
+    refused = {name: result for name, result in zip(cases, rest, strict=True)}
     assert [name for name, result in refused.items() if result["ok"]] == []
     assert refused["expired"]["code"] == "ERR_JWT_EXPIRED"
     assert refused["wrong iss"]["code"] == "ERR_JWT_CLAIM_VALIDATION_FAILED"

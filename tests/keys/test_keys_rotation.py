@@ -8,7 +8,8 @@ import dataclasses
 import datetime as dt
 import json
 import threading
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import pytest
 from fake_key_store import FakeSigningKeyStore, SigningKeyTable
@@ -158,7 +159,7 @@ def test_rotation_keeps_old_tokens_verifiable_until_verify_until(
 
 
 def test_default_overlap_outlives_the_longest_token() -> None:
-    assert DEFAULT_OVERLAP >= dt.timedelta(seconds=86400 + 60)
+    assert dt.timedelta(seconds=86400 + 60) <= DEFAULT_OVERLAP
 
 
 def test_rotation_prunes_lapsed_keys(store: FakeSigningKeyStore, sealer: Sealer, clock: FixedClock) -> None:

@@ -7,7 +7,8 @@ import base64
 import dataclasses
 import datetime as dt
 import json
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import pytest
 from cryptography.hazmat.primitives import hashes, serialization

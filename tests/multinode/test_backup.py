@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import Cluster, fresh_database, new_pool
+from .cluster import Cluster, fresh_database, new_pool
 
 pytestmark = pytest.mark.slow
 

@@ -11,18 +11,18 @@ from __future__ import annotations
 import json
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 from urllib.parse import urlsplit
 
 import botocore.exceptions
 import httpx
 import pytest
 from botocore.exceptions import ClientError
-
 from storage.tcp_proxy import TcpProxy  # tests/storage, importable as pytest puts tests/ on sys.path
 
-from .conftest import NO_RETRIES, Cluster, Node, all_identities, new_pool, with_port
+from .cluster import NO_RETRIES, Cluster, Node, all_identities, new_pool, with_port
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgres]
 

@@ -7,7 +7,7 @@ from typing import Any
 import psycopg
 
 from idpool.storage.migrations import MIGRATIONS
-from tests.multinode.conftest import Cluster
+from tests.multinode.cluster import Cluster
 
 
 def test_migrate_then_nodes_start_on_the_migrated_schema(cluster: Cluster, pg_url: str) -> None:

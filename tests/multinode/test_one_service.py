@@ -11,14 +11,26 @@ from __future__ import annotations
 import json
 import re
 import time
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 import jwt
 import pytest
 from botocore.exceptions import ClientError
 
-from .conftest import (ISSUER, NO_RETRIES, Cluster, Node, all_identities, connect, failures_of, fresh_database, new_pool,
-                       together, verify_with_jwks)
+from .cluster import (
+    ISSUER,
+    NO_RETRIES,
+    Cluster,
+    Node,
+    all_identities,
+    connect,
+    failures_of,
+    fresh_database,
+    new_pool,
+    together,
+    verify_with_jwks,
+)
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgres]
 
@@ -62,7 +74,7 @@ def test_a_node_with_another_master_key_refuses_to_start_and_changes_nothing(thr
     assert three.database_url is not None
     stray = Node("stray", three.workdir, ["--database-url", three.database_url, "--issuer", ISSUER], env)
     try:
-        with pytest.raises(RuntimeError, match="exited 1.*wrong master key"):
+        with pytest.raises(RuntimeError, match=r"exited 1.*wrong master key"):
             stray.wait_banner()
     finally:
         stray.stop()
@@ -104,8 +116,8 @@ def test_a_key_rotation_reaches_every_node_and_old_tokens_keep_verifying(three: 
         assert signs_with(client, pool_id, f"r{i}", new_kid, deadline), f"{three.nodes[i].name} still signs with {old_kid}"
     jwks = [node.jwks() for node in three.nodes]
     assert {k["kid"] for k in jwks[0]["keys"]} >= {old_kid, new_kid} and all(doc == jwks[0] for doc in jwks)
-    for i, old in enumerate(before):  # tokens signed with the retired key still verify, everywhere
-        for node, client in zip(three.nodes, cognito):
+    for old in before:  # tokens signed with the retired key still verify, everywhere
+        for node, client in zip(three.nodes, cognito, strict=True):
             assert verify_with_jwks(node, old["Token"], pool_id)["sub"] == old["IdentityId"]
             login = {"cognito-identity.amazonaws.com": old["Token"]}
             assert client.get_open_id_token(IdentityId=old["IdentityId"], Logins=login)["IdentityId"] == old["IdentityId"]

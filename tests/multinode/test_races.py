@@ -3,8 +3,9 @@ each call goes to its own node, so the two transactions really overlap in Postgr
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import pytest
 from botocore.exceptions import ClientError
@@ -13,7 +14,7 @@ from idpool.identity_pools.pools import MAX_POOLS_PER_ACCOUNT
 from idpool.storage.open import open_store
 from tests.storage.records import new_pool as pool_record
 
-from .conftest import NO_RETRIES, Cluster, failures_of, fresh_database, new_pool, together
+from .cluster import NO_RETRIES, Cluster, failures_of, fresh_database, new_pool, together
 from .test_one_service import cognito_role
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgres]

@@ -13,13 +13,14 @@ import http.client
 import json
 import time
 from collections import Counter
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import httpx
 import pytest
 
-from .conftest import NO_RETRIES, Cluster, Node, all_identities, child_pids, failures_of, new_pool, together
+from .cluster import NO_RETRIES, Cluster, Node, all_identities, child_pids, failures_of, new_pool, together
 
 pytestmark = pytest.mark.slow
 

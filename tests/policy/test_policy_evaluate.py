@@ -4,7 +4,7 @@ and that evaluation works from the compiled document alone."""
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 import pytest
@@ -82,7 +82,7 @@ def test_datetime_context_values_compare_as_instants() -> None:
 def test_datetime_context_value_as_a_policy_variable() -> None:
     policy = _identity({"Effect": "Allow", "Action": "s3:*", "Resource": "arn:aws:s3:::logs/${aws:CurrentTime}"})
     request = Request("s3:GetObject", "arn:aws:s3:::logs/2024-05-06T07:08:09Z",
-                      {"aws:CurrentTime": datetime(2024, 5, 6, 7, 8, 9, tzinfo=timezone.utc)})
+                      {"aws:CurrentTime": datetime(2024, 5, 6, 7, 8, 9, tzinfo=UTC)})
     assert evaluate(request, [("p", policy)]).allowed
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -15,7 +15,7 @@ STAR, ANY = "\x00star", "\x00any"
 def reference_match(tokens: tuple[str, ...], text: str) -> bool:
     """Textbook recursive glob over tokens (a literal character, STAR or ANY): slow but obvious."""
 
-    @lru_cache(maxsize=None)
+    @cache
     def match(i: int, j: int) -> bool:
         if i == len(tokens):
             return j == len(text)
@@ -66,7 +66,7 @@ def _arn_reference(pattern: str, value: str) -> bool:
     value_parts = value.split(":", len(pattern_parts) - 1)
     if len(value_parts) != len(pattern_parts):
         return False
-    return all(reference_match(tokens_of([(p, True)]), v) for p, v in zip(pattern_parts, value_parts))
+    return all(reference_match(tokens_of([(p, True)]), v) for p, v in zip(pattern_parts, value_parts, strict=True))
 
 
 @settings(max_examples=1000, deadline=None)

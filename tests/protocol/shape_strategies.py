@@ -88,7 +88,7 @@ def _scalar(shape: Shape, direction: Direction, protocol: Protocol) -> st.Search
 
 
 def _timestamp(direction: Direction, protocol: Protocol) -> st.SearchStrategy[dt.datetime]:
-    moments = st.datetimes(_EPOCH_START, _EPOCH_END, timezones=st.just(dt.timezone.utc))
+    moments = st.datetimes(_EPOCH_START, _EPOCH_END, timezones=st.just(dt.UTC))
     if protocol == "json" and direction == "input":
         return moments.map(lambda m: m.replace(microsecond=0))  # botocore sends whole seconds
     if protocol == "json":

@@ -6,8 +6,6 @@ import importlib.util
 from pathlib import Path
 from types import ModuleType
 
-import pytest
-
 from idpool.protocols import service_model
 
 SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "gen_coverage.py"

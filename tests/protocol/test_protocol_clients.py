@@ -9,13 +9,12 @@ from typing import Any
 
 import pytest
 from botocore.exceptions import ClientError
-
 from wire_helpers import WireError, loopback_client
 
 POOL = "us-east-1:0b2c5a0e-7c44-4b43-9a4e-2f1d7e0c9a11"
 STATEMENT = {"Effect": "Allow", "Action": "s3:Get*", "Resource": "arn:aws:s3:::b/${aws:username}/*"}
 POLICY = {"Version": "2012-10-17", "Statement": [STATEMENT]}
-NOW = dt.datetime(2026, 1, 2, 3, 4, 5, 678000, tzinfo=dt.timezone.utc)
+NOW = dt.datetime(2026, 1, 2, 3, 4, 5, 678000, tzinfo=dt.UTC)
 
 
 class Recorder:

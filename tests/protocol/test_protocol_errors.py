@@ -6,7 +6,6 @@ import json
 import xml.etree.ElementTree as ElementTree
 
 import pytest
-
 from wire_helpers import json_protocol, query_protocol
 
 from idpool.protocols.wire_errors import WireError

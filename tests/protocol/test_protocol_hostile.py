@@ -3,19 +3,18 @@ every case is a ProtocolError with an AWS code, never another exception."""
 
 from __future__ import annotations
 
+import contextlib
 import xml.etree.ElementTree as ElementTree
 from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
 from wire_helpers import json_protocol, query_protocol, wire_error
-
-from idpool.protocols.wire_errors import WireError
 
 from idpool.protocols import ProtocolError, route, service_model
 from idpool.protocols.aws_query import parse_form
+from idpool.protocols.wire_errors import WireError
 
 COGNITO = service_model("cognito-identity")
 GET_ID = COGNITO.operation_model("GetId")
@@ -173,10 +172,8 @@ def test_any_form_gives_params_or_a_protocol_error(text: str, content_type: str)
     st.text(max_size=60),
 )
 def test_route_only_ever_raises_protocol_error(method: str, headers: dict[str, str], body: bytes, query: str) -> None:
-    try:
+    with contextlib.suppress(ProtocolError):  # anything else escaping fails the test
         route(method, headers, body, query).parse()
-    except ProtocolError:
-        pass
 
 
 HOSTILE = ["<script>alert(1)</script>", "]]>", "a & b", "\x00\x01\x08\x0b\x1f", "\ud800 lone", "\ufffe\uffff", "cr\r\nlf"]

@@ -16,11 +16,11 @@ from urllib.parse import quote
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from shape_strategies import Protocol, top_level
+from wire_helpers import OPERATIONS_IN_SCOPE, botocore_parse, botocore_request, modelled_error
 
 from idpool.protocols import protocol_for, route, service_model
 from idpool.protocols.query_xml import POLICY_DOCUMENT_SHAPE
-from shape_strategies import Protocol, top_level
-from wire_helpers import OPERATIONS_IN_SCOPE, botocore_parse, botocore_request, modelled_error
 
 CASES = [(service, name) for service, names in OPERATIONS_IN_SCOPE.items() for name in names]
 SETTINGS = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
+from wire_helpers import botocore_parse, wire_error
 
 from idpool.protocols import ProtocolError, protocol_for, route, service_model, unsigned_operations
-from wire_helpers import botocore_parse, wire_error
 
 JSON_TYPE = {"content-type": "application/x-amz-json-1.1"}
 FORM_TYPE = {"content-type": "application/x-www-form-urlencoded; charset=utf-8"}

@@ -7,10 +7,10 @@ import json
 from collections.abc import Mapping
 
 import pytest
+from wire_helpers import wire_error
 
 from idpool.protocols import JsonProtocol, ProtocolError, QueryProtocol, protocol_for, service_model, validate
 from idpool.protocols.aws_query import parse_form
-from wire_helpers import wire_error
 
 POOL = "us-east-1:0b2c5a0e-7c44-4b43-9a4e-2f1d7e0c9a11"
 ROLE = "arn:aws:iam::000000000000:role/authenticated"

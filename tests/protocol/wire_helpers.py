@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any, Callable, Mapping
+from collections.abc import Callable, Mapping
+from typing import Any
 from urllib.parse import urlsplit
 
 import botocore.session
@@ -13,7 +14,15 @@ from botocore.serialize import create_serializer
 
 from idpool.api import iam as iam_api
 from idpool.pipeline import ERROR_TABLES
-from idpool.protocols import JsonProtocol, ProtocolError, QueryProtocol, WireResponse, protocol_for, route, service_model
+from idpool.protocols import (
+    JsonProtocol,
+    ProtocolError,
+    QueryProtocol,
+    WireResponse,
+    protocol_for,
+    route,
+    service_model,
+)
 from idpool.protocols.wire_errors import WireError as WireFacts
 
 OPERATIONS_IN_SCOPE = {

@@ -12,7 +12,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from tests.conftest import LiveServer, client
+from tests.support import LiveServer, client
 
 REGION = "us-east-1"
 ACCOUNT = "123456789012"

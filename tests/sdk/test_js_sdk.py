@@ -14,9 +14,9 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import LiveServer
 from tests.sdk.node import run_node
 from tests.sdk.scenario import ACCOUNT, Scenario, build_scenario
+from tests.support import LiveServer
 
 pytestmark = pytest.mark.slow
 

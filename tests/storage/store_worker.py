@@ -20,14 +20,16 @@ import json
 import sys
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from idpool.ids import new_regional_guid
 from idpool.model import Identity, IdentityPool, Login
 from idpool.storage import LimitReached, migrations
 from idpool.storage.open import open_sql_store
 from idpool.storage.sql import SqlStore
+
 
 def candidate(pool_id: str, account_id: str) -> Identity:
     at = dt.datetime.now(dt.UTC)

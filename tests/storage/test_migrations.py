@@ -8,14 +8,13 @@ from pathlib import Path
 
 import pytest
 
+from idpool.model import Login
 from idpool.storage import StorageError
 from idpool.storage.migrations import MIGRATIONS, Migration, SchemaTooNew, migrate, schema_version
 from idpool.storage.open import open_sql_store
 from idpool.storage.sql import SqlStore
 
-from idpool.model import Login
-
-from .conftest import SqlStoreFactory
+from .backends import SqlStoreFactory
 from .records import T0, new_identity, new_pool
 
 TABLES = [

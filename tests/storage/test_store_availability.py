@@ -18,7 +18,7 @@ import pytest
 from idpool.storage import StorageError, Store, Unavailable
 from idpool.storage.open import open_store
 
-from .conftest import StoreFactory
+from .backends import StoreFactory
 from .records import new_pool
 from .tcp_proxy import TcpProxy
 
@@ -46,7 +46,7 @@ def test_closing_one_handle_keeps_the_database_for_the_others(store_factory: Sto
 
 @pytest.mark.sql
 def test_an_unreachable_postgres_is_unavailable_at_open(tmp_path: Path) -> None:
-    with pytest.raises(Unavailable, match="cannot connect to PostgreSQL.*refused") as caught:
+    with pytest.raises(Unavailable, match=r"cannot connect to PostgreSQL.*refused") as caught:
         open_store("postgresql://postgres:pw-S3cret@127.0.0.1:1/test", tmp_path, pool_timeout=1.0)
     assert "pw-S3cret" not in str(caught.value)
 

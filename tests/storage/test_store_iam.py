@@ -23,7 +23,7 @@ from idpool.storage.migrations import MIGRATIONS, migrate, schema_version
 from idpool.storage.open import open_sql_store
 from idpool.storage.sql import SqlStore
 
-from .conftest import StoreFactory
+from .backends import StoreFactory
 from .racing import errors, race
 from .records import ACCOUNT, OTHER_ACCOUNT, T0, new_identity, new_key, new_pool
 

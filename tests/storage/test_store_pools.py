@@ -11,7 +11,7 @@ import pytest
 from idpool.model import CognitoProvider, IdentityPool, Login, MappingRule, PrincipalTagMap, RoleMapping
 from idpool.storage import AlreadyExists, LimitReached, NotFound, Store
 
-from .conftest import StoreFactory
+from .backends import StoreFactory
 from .racing import errors, race
 from .records import ACCOUNT, OTHER_ACCOUNT, T0, new_identity, new_pool
 

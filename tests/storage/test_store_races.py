@@ -9,7 +9,7 @@ import pytest
 from idpool.model import Identity, IdentityPool, Login
 from idpool.storage import Conflict, Disabled, NotFound, Store
 
-from .conftest import StoreFactory
+from .backends import StoreFactory
 from .racing import errors, race
 from .records import T0, new_identity, new_pool
 

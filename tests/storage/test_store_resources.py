@@ -16,7 +16,6 @@ from pathlib import Path
 import pytest
 
 from idpool.model import Login
-
 from idpool.storage.open import open_sql_store
 from idpool.storage.sql import SqlStore
 

@@ -10,7 +10,7 @@ import pytest
 from idpool.model import SigningKey
 from idpool.storage import AlreadyExists, Store
 
-from .conftest import StoreFactory
+from .backends import StoreFactory
 from .racing import errors, race
 from .records import T0, new_key
 

@@ -5,7 +5,8 @@ Operation semantics live in ``idpool.identity_pools``; this module only translat
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from idpool import errors
 from idpool.api.context import Call, Operation, ServiceApi

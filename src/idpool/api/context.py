@@ -7,8 +7,9 @@ Handlers are methods of a service's API object, which holds the narrow ports it 
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Callable, Mapping
+from typing import TYPE_CHECKING, Any
 
 from idpool import errors
 
@@ -20,9 +21,9 @@ if TYPE_CHECKING:
 @dataclass(frozen=True)
 class Call:
     request_id: str
-    principal: "Principal | None"  # None: an unsigned call to a public operation
+    principal: Principal | None  # None: an unsigned call to a public operation
     source_ip: str | None = None
-    authorizer: "Authorizer | None" = None
+    authorizer: Authorizer | None = None
 
     @property
     def account_id(self) -> str:
@@ -50,7 +51,7 @@ class ServiceApi:
     operation, the resource each signed one is authorized on, and the error table."""
 
     service: str
-    errors: "ErrorTable"
+    errors: ErrorTable
     # Operation name -> handler method (unbound: bound to the instance on dispatch).
     operations: Mapping[str, Operation] = {}
 

@@ -6,7 +6,8 @@ shape ``policyDocumentType`` as IAM does.
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from idpool import errors
 from idpool.api.context import Call, Operation, ServiceApi

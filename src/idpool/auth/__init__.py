@@ -18,6 +18,12 @@ from idpool.auth.credentials import CredentialChain, RootCredentials, ensure_roo
 from idpool.auth.principal import Principal, access_denied
 
 __all__ = [
-    "Authenticator", "Authorizer", "CredentialChain", "Principal", "PolicyAuthorizer", "RootCredentials",
-    "access_denied", "ensure_root_credentials",
+    "Authenticator",
+    "Authorizer",
+    "CredentialChain",
+    "PolicyAuthorizer",
+    "Principal",
+    "RootCredentials",
+    "access_denied",
+    "ensure_root_credentials",
 ]

@@ -9,7 +9,8 @@ from the store on every call, so a policy change takes effect on the next reques
 
 from __future__ import annotations
 
-from typing import Any, Mapping, Protocol
+from collections.abc import Mapping
+from typing import Any, Protocol
 
 from idpool import storage
 from idpool.auth.principal import Principal, access_denied

@@ -10,10 +10,10 @@ known after verification without a second read.
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import hmac
 import json
 from dataclasses import dataclass, field
-import datetime as dt
 from typing import Protocol
 
 from idpool import errors, storage

@@ -9,8 +9,9 @@ validated, MaxSessionDuration 3600..43200.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Callable, Mapping, Sequence, TypeVar
+from typing import Any, TypeVar
 
 from idpool import errors, storage
 from idpool.clock import Clock

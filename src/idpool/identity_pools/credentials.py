@@ -19,11 +19,11 @@ too large for a session), the wire says what AWS says, ``InvalidIdentityPoolConf
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any
 
 from idpool import errors
-from idpool.identity_pools import tokens
 from idpool.identity_pools.identities import IdentityService
 from idpool.model import IdentityPool, MappingRule, RoleMapping
 from idpool.sts.service import StsService

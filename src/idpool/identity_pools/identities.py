@@ -9,8 +9,9 @@ authentication-flow and developer-authenticated-identities pages.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Callable, Mapping, Sequence
+from typing import Any
 
 from idpool import errors, storage
 from idpool.clock import Clock
@@ -261,7 +262,7 @@ class IdentityService:
         return IssuedToken(identity.identity_id, token)
 
     def unlink_identity(self, identity_id: str, logins: Mapping[str, str], providers: Sequence[str]) -> None:
-        identity, pool, claims = self.authenticate_identity(identity_id, logins)
+        identity, _, claims = self.authenticate_identity(identity_id, logins)
         if claims is None:
             raise errors.NotAuthorized("UnlinkIdentity needs a login linked to the identity.")
         removable = [p for p in providers if p != COGNITO_IDENTITY]

@@ -7,13 +7,14 @@ configuration, role-based access control, quotas).
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Callable, Mapping, Sequence
+from typing import Any
 
 from idpool import errors, storage
-from idpool.identity_pools import paging
 from idpool.arns import pool_arn
 from idpool.clock import Clock
+from idpool.identity_pools import paging
 from idpool.ids import new_regional_guid
 from idpool.model import CognitoProvider, IdentityPool, PrincipalTagMap, RoleMapping
 from idpool.storage import Store
@@ -238,11 +239,8 @@ def _config_fields(config: PoolConfig) -> dict[str, Any]:
 
 def _check_config(config: PoolConfig) -> None:
     developer = config.developer_provider_name
-    if developer is not None:
-        if developer == COGNITO_IDENTITY or developer in config.supported_login_providers:
-            raise errors.InvalidParameter(
-                f"DeveloperProviderName '{developer}' collides with another login provider name."
-            )
+    if developer is not None and (developer == COGNITO_IDENTITY or developer in config.supported_login_providers):
+        raise errors.InvalidParameter(f"DeveloperProviderName '{developer}' collides with another login provider name.")
     if COGNITO_IDENTITY in config.supported_login_providers:
         raise errors.InvalidParameter(f"'{COGNITO_IDENTITY}' cannot be a supported login provider.")
 

@@ -10,15 +10,15 @@ principal tags it would be, and no one could exchange it.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Mapping, Protocol, Sequence
+from typing import Any, Protocol
 
 from idpool import errors
 from idpool.keys.errors import TokenExpired, TokenInvalid
 from idpool.keys.jws import MAX_TOKEN_CHARS
 from idpool.model import Identity, IdentityPool
 from idpool.sts.web_identity import TAGS_CLAIM
-from idpool.wellknown import COGNITO_IDENTITY
 
 POOL_ARN_CLAIM = "https://cognito-identity.amazonaws.com/identity-pool-arn"
 DEFAULT_DEVELOPER_TOKEN_SECONDS = 900  # GetOpenIdTokenForDeveloperIdentity default: 15 minutes

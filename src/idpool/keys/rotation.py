@@ -18,7 +18,8 @@ import datetime as dt
 import re
 import threading
 import time
-from typing import Any, Callable, Iterable, Mapping, Protocol, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any, Protocol
 
 from idpool.clock import Clock
 from idpool.keys.errors import NoActiveKey, UnknownKid

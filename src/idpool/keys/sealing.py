@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import contextlib
 import errno
 import os
 import secrets
@@ -135,10 +136,8 @@ def _create_key_file(data_dir: Path, path: Path) -> None:
             out.write(base64.b64encode(secrets.token_bytes(MASTER_KEY_BYTES)) + b"\n")
             out.flush()
             os.fsync(out.fileno())
-        try:
+        with contextlib.suppress(FileExistsError):  # another process won; its key is the one
             os.link(tmp, path)
-        except FileExistsError:
-            pass  # another process won; its key is the one
         _fsync_dir(data_dir)
     finally:
         tmp.unlink(missing_ok=True)

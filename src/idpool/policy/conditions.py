@@ -115,9 +115,9 @@ def compile_condition(operator: str, key: str, values: Sequence[str], *, variabl
         raise ValueError(f"unknown condition operator {operator!r}")
     if name.base == "Null":
         flags = tuple(parse_bool(v) for v in values)
-        invalid = tuple(v for v, f in zip(values, flags) if f is None)
+        invalid = tuple(v for v, f in zip(values, flags, strict=True) if f is None)
         return Condition(operator, key, tuple(values), key.lower(), name, None, False, flags, invalid)
     family, negated = OPERATORS[name.base]
     compiled = tuple(family.compile(v, variables) for v in values)
-    invalid = tuple(v for v, c in zip(values, compiled) if c is None)
+    invalid = tuple(v for v, c in zip(values, compiled, strict=True) if c is None)
     return Condition(operator, key, tuple(values), key.lower(), name, family, negated, compiled, invalid)

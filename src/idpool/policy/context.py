@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 ContextValue = str | bool | int | datetime | bytes
 
@@ -37,8 +37,8 @@ def as_text(value: ContextValue) -> str | None:
 def format_instant(value: datetime) -> str:
     """ISO 8601 in UTC with a `Z`, the form AWS gives aws:CurrentTime."""
     if value.tzinfo is None:
-        value = value.replace(tzinfo=timezone.utc)
-    return value.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _entry(value: object) -> ContextEntry | None:

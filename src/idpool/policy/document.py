@@ -26,8 +26,8 @@ from idpool.errors import MalformedPolicyDocument
 from idpool.policy.compiled import CompiledStatement, compile_statement
 from idpool.policy.operators import split_operator
 from idpool.policy.principals import Principal, PrincipalError, normalize_principal
-from idpool.strict_json import refuse_constant, unique_members
 from idpool.policy.values import parse_instant
+from idpool.strict_json import refuse_constant, unique_members
 
 Kind = Literal["identity", "trust", "session"]
 ConditionEntry = tuple[str, str, tuple[str, ...]]

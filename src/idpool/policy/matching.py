@@ -193,7 +193,7 @@ class ArnPattern:
         parts = arn.split(":", len(self.components) - 1)
         if len(parts) != len(self.components):
             return False
-        return all(c.matches(p) for c, p in zip(self.components, parts))
+        return all(c.matches(p) for c, p in zip(self.components, parts, strict=True))
 
 
 def compile_arn_pieces(pieces: Iterable[Piece]) -> ArnPattern:

@@ -14,8 +14,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from idpool.policy.context import ContextValue, RequestContext, as_text
 from idpool.policy import values as typed
+from idpool.policy.context import ContextValue, RequestContext, as_text
 from idpool.policy.matching import compile_arn_pieces, compile_pieces
 from idpool.policy.variables import Template, literal_text, parse_template
 

@@ -14,7 +14,7 @@ import base64
 import binascii
 import ipaddress
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal, InvalidOperation
 
 from idpool.policy.context import ContextValue
@@ -48,7 +48,7 @@ def parse_number(value: ContextValue | Decimal) -> Decimal | None:
 
 def _zone(text: str | None) -> timezone:
     if not text or text in "Zz":
-        return timezone.utc
+        return UTC
     sign = -1 if text[0] == "-" else 1
     digits = text[1:].replace(":", "")
     return timezone(sign * timedelta(hours=int(digits[:2]), minutes=int(digits[2:])))
@@ -71,7 +71,7 @@ def _parse_w3c(text: str) -> datetime | None:
 
 def _from_epoch(seconds: float) -> datetime | None:
     try:
-        return datetime.fromtimestamp(seconds, tz=timezone.utc)
+        return datetime.fromtimestamp(seconds, tz=UTC)
     except (OverflowError, OSError, ValueError):
         return None
 
@@ -81,7 +81,7 @@ def parse_instant(value: ContextValue | Decimal) -> datetime | None:
     if isinstance(value, bool):
         return None
     if isinstance(value, datetime):
-        return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+        return value if value.tzinfo else value.replace(tzinfo=UTC)
     if isinstance(value, (int, Decimal)):
         return _from_epoch(float(value))
     if not isinstance(value, str) or len(value) > _MAX_TEXT:

@@ -16,7 +16,8 @@ import datetime as dt
 import json
 import math
 import re
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from idpool.protocols.base import ProtocolError
 from idpool.protocols.plans import Plan
@@ -165,7 +166,7 @@ def _timestamp(plan: Plan, value: Any) -> dt.datetime:
     if not isinstance(value, (int, float)) or isinstance(value, bool):
         raise _mismatch(value, "Date")
     try:
-        return dt.datetime.fromtimestamp(value, dt.timezone.utc)
+        return dt.datetime.fromtimestamp(value, dt.UTC)
     except (OverflowError, OSError, ValueError):
         raise serialization_error("NUMBER_VALUE is out of range for a Date.") from None
 
@@ -214,5 +215,5 @@ def to_wire(plan: Plan, value: Any) -> Any:
 def epoch_seconds(moment: dt.datetime) -> float:
     """Seconds since the epoch; a naive datetime is taken to be UTC."""
     if moment.tzinfo is not None:
-        moment = moment.astimezone(dt.timezone.utc)
+        moment = moment.astimezone(dt.UTC)
     return calendar.timegm(moment.timetuple()) + moment.microsecond / 1_000_000

@@ -66,7 +66,7 @@ def _pairs(source: bytes | str, max_fields: int) -> list[tuple[str, str]]:
 class _Node:
     """One dotted-key segment: its own value (if sent) and its sub-keys."""
 
-    __slots__ = ("value", "children")
+    __slots__ = ("children", "value")
 
     def __init__(self) -> None:
         self.value: str | None = None
@@ -197,5 +197,5 @@ def _timestamp(raw: str) -> dt.datetime:
         raise ValueError(raw)
     moment = dt.datetime.fromisoformat(raw)
     if moment.tzinfo is None:
-        return moment.replace(tzinfo=dt.timezone.utc)
-    return moment.astimezone(dt.timezone.utc)
+        return moment.replace(tzinfo=dt.UTC)
+    return moment.astimezone(dt.UTC)

@@ -13,7 +13,8 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import re
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 from urllib.parse import quote
 
 from idpool.protocols.plans import Plan
@@ -34,7 +35,7 @@ def text(value: str) -> str:
 
 def iso8601(moment: dt.datetime) -> str:
     """'2014-10-24T23:00:23Z' (with microseconds only when there are some)."""
-    moment = moment.replace(tzinfo=dt.timezone.utc) if moment.tzinfo is None else moment.astimezone(dt.timezone.utc)
+    moment = moment.replace(tzinfo=dt.UTC) if moment.tzinfo is None else moment.astimezone(dt.UTC)
     pattern = "%Y-%m-%dT%H:%M:%S.%fZ" if moment.microsecond else "%Y-%m-%dT%H:%M:%SZ"
     return moment.strftime(pattern)
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 import enum
 import re
 
+
 class AuthFailure(enum.Enum):
     MISSING_TOKEN = "missing-token"  # no signature at all on a signed-only operation
     INCOMPLETE_SIGNATURE = "incomplete-signature"  # malformed or missing signature parts

@@ -18,6 +18,7 @@ AWS4-ECDSA-P256-SHA256 included). Semantic checks (scope, time) live in ``verify
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import re
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
@@ -157,7 +158,7 @@ def parse_signed_headers(text: str) -> tuple[str, ...]:
     """SignedHeaders as sent: lowercase tokens, sorted, unique, joined by ';'."""
     names = tuple(text.split(";"))
     well_formed = all(_TOKEN.fullmatch(name) for name in names)
-    if not well_formed or any(a >= b for a, b in zip(names, names[1:])):
+    if not well_formed or any(a >= b for a, b in itertools.pairwise(names)):
         raise incomplete(
             "SignedHeaders must list lowercase header names, sorted and without repeats, "
             "separated by ';'."

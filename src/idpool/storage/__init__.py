@@ -14,7 +14,8 @@ need no account; listings are per account, which keeps accounts apart.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Callable, Protocol, Sequence
+from collections.abc import Callable, Sequence
+from typing import Protocol
 
 from idpool.model import AccessKey, Identity, IdentityPool, Login, Role, SigningKey, User
 

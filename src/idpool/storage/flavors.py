@@ -21,7 +21,8 @@ import datetime as dt
 import enum
 import random
 import time
-from typing import Any, Callable, Sequence, TypeVar, cast
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar, cast
 
 from idpool.storage import AlreadyExists, NotFound, StorageError, Unavailable
 
@@ -158,7 +159,7 @@ class Flavor(abc.ABC):
     @abc.abstractmethod
     def close(self) -> None: ...
 
-    def _recover(self) -> None:
+    def _recover(self) -> None:  # noqa: B027 - optional hook: most flavors need nothing
         """Called before running again after ``Fault.RECONNECT``."""
 
     # --- shared ------------------------------------------------------------------

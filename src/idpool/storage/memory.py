@@ -35,8 +35,9 @@ import dataclasses
 import datetime as dt
 import re
 import threading
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Callable, Iterable, Iterator, Sequence, TypeVar
+from typing import TypeVar
 
 from idpool.model import AccessKey, Identity, IdentityPool, Login, Role, SigningKey, User, pool_from_json, pool_to_json
 from idpool.storage import AlreadyExists, Conflict, Disabled, LimitReached, NotFound, Unavailable

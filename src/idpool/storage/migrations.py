@@ -24,8 +24,8 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Mapping, Sequence
 
 from idpool.storage import StorageError
 from idpool.storage.flavors import Flavor, Tx

@@ -22,8 +22,8 @@ from idpool.storage import Store, migrations
 from idpool.storage.flavors import Flavor
 from idpool.storage.memory import MEMORY_PREFIX, MemoryStore, memory_database_name, named_database
 from idpool.storage.postgres import PostgresFlavor
-from idpool.storage.sqlite import SqliteFlavor
 from idpool.storage.sql import SqlStore
+from idpool.storage.sqlite import SqliteFlavor
 
 DB_FILE_NAME = "idpool.db"
 

@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-from typing import Any, Iterator, cast
+from collections.abc import Iterator
+from typing import Any, cast
 from urllib.parse import unquote, urlsplit
 
 import psycopg

@@ -31,7 +31,8 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import json
-from typing import Any, Callable, Iterable, Sequence, TypeVar
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any, TypeVar
 
 from idpool.model import Identity, IdentityPool, Login, SigningKey, pool_from_json, pool_to_json
 from idpool.storage import AlreadyExists, Conflict, Disabled, LimitReached, NotFound, Unavailable
@@ -351,7 +352,7 @@ class SqlStore(IamSqlMixin):
         """Rows of (identity columns..., provider, subject), grouped by identity in order."""
         grouped: dict[str, tuple[Row, list[Login]]] = {}
         for row in rows:
-            head, logins = grouped.setdefault(row[0], (row, []))
+            _, logins = grouped.setdefault(row[0], (row, []))
             if row[7] is not None:
                 logins.append(Login(row[7], row[8]))
         return [self._identity(head, logins) for head, logins in grouped.values()]

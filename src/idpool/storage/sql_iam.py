@@ -22,7 +22,8 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import json
-from typing import TYPE_CHECKING, Any, Callable, Mapping, TypeVar
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from idpool.model import AccessKey, Role, User
 from idpool.storage import AlreadyExists, Conflict, NotFound, Unavailable

@@ -22,8 +22,9 @@ import re
 import sqlite3
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 from idpool.storage import StorageError, Unavailable
 from idpool.storage.flavors import Fault, Flavor, require_aware

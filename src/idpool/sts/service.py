@@ -12,8 +12,9 @@ allotted space", as AWS words it) rather than returning credentials that cannot 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, Callable, Mapping, Protocol
+from typing import Any, Protocol
 
 from idpool import arns, errors, storage
 from idpool.clock import Clock
@@ -155,7 +156,7 @@ class StsService:
         seconds = duration or DEFAULT_DURATION
         if seconds > role.max_session_duration:
             raise errors.StsValidationError(
-                f"The requested DurationSeconds exceeds the MaxSessionDuration set for this role.",
+                "The requested DurationSeconds exceeds the MaxSessionDuration set for this role.",
                 detail=f"{seconds} > {role.max_session_duration} for {role.name}")
         return seconds
 

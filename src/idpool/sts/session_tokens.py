@@ -24,8 +24,9 @@ import datetime as dt
 import json
 import math
 import zlib
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import Any
 
 from idpool.arns import assumed_role_arn, role_arn
 from idpool.keys.errors import SealError
