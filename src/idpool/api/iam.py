@@ -11,7 +11,7 @@ from typing import Any
 
 from idpool import errors
 from idpool.api.context import Call, Operation, ServiceApi
-from idpool.api.query_errors import QUERY_AUTH_ERRORS, QUERY_CODEC_CODES
+from idpool.api.query_errors import QUERY_CODEC_CODES, QUERY_COMMON_ERRORS
 from idpool.arns import role_arn, user_arn
 from idpool.iam.service import IamService
 from idpool.model import AccessKey, Role, User
@@ -29,14 +29,8 @@ ERRORS = ErrorTable(
         errors.MalformedPolicyDocument: WireError("MalformedPolicyDocument", 400),
         errors.InvalidInput: WireError("InvalidInput", 400),
         errors.IamLimitExceeded: WireError("LimitExceeded", 409),
-        errors.AccessDenied: WireError("AccessDenied", 403),
-        errors.ExpiredCredentials: WireError("ExpiredToken", 403),
-        errors.RequestTooLarge: WireError("RequestEntityTooLarge", 413),
-        errors.RequestTimeout: WireError("RequestTimeout", 408),
-        errors.UnsupportedOperation: WireError("InvalidAction", 400),
-        errors.ServiceUnavailable: WireError("ServiceUnavailable", 503, sender_fault=False),
         errors.InternalFailure: WireError("ServiceFailure", 500, sender_fault=False),
-        **QUERY_AUTH_ERRORS,
+        **QUERY_COMMON_ERRORS,
     },
     codec_codes=QUERY_CODEC_CODES,
 )

@@ -7,7 +7,7 @@ from typing import Any
 
 from idpool import errors
 from idpool.api.context import Call, Operation, ServiceApi
-from idpool.api.query_errors import QUERY_AUTH_ERRORS, QUERY_CODEC_CODES
+from idpool.api.query_errors import QUERY_CODEC_CODES, QUERY_COMMON_ERRORS
 from idpool.protocols.wire_errors import ErrorTable, WireError
 from idpool.sts.service import Issued, StsService
 
@@ -26,14 +26,8 @@ ERRORS = ErrorTable(
         errors.IDPRejectedClaim: WireError("IDPRejectedClaim", 403),
         errors.PackedPolicyTooLarge: WireError("PackedPolicyTooLarge", 400),
         errors.StsValidationError: WireError("ValidationError", 400),
-        errors.AccessDenied: WireError("AccessDenied", 403),
-        errors.ExpiredCredentials: WireError("ExpiredToken", 403),
-        errors.RequestTooLarge: WireError("RequestEntityTooLarge", 413),
-        errors.RequestTimeout: WireError("RequestTimeout", 408),
-        errors.UnsupportedOperation: WireError("InvalidAction", 400),
-        errors.ServiceUnavailable: WireError("ServiceUnavailable", 503, sender_fault=False),
         errors.InternalFailure: WireError("InternalFailure", 500, sender_fault=False),
-        **QUERY_AUTH_ERRORS,
+        **QUERY_COMMON_ERRORS,
     },
     codec_codes=QUERY_CODEC_CODES,
 )

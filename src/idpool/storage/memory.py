@@ -41,9 +41,9 @@ from typing import TypeVar
 
 from idpool.model import AccessKey, Identity, IdentityPool, Login, Role, SigningKey, User, pool_from_json, pool_to_json
 from idpool.storage import AlreadyExists, Conflict, Disabled, LimitReached, NotFound, Unavailable
+from idpool.storage.rules import check_status, same_entity
 
 _R = TypeVar("_R")
-_KEY_STATUSES = ("Active", "Inactive")
 MEMORY_PREFIX = "memory://"
 _MEMORY_NAME = re.compile(r"[A-Za-z0-9._-]{0,64}")
 
@@ -360,7 +360,7 @@ class MemoryStore:
         with self._tx() as t:
             old = _found(t.roles.get(_name_key(account_id, name)), "role")
             new = updater(_copy(old))
-            _same_entity("role", (old.account_id, old.name, old.role_id), (new.account_id, new.name, new.role_id))
+            same_entity("role", (old.account_id, old.name, old.role_id), (new.account_id, new.name, new.role_id))
             stored = _stored_role(dataclasses.replace(new, created_at=old.created_at))
             t.roles[_name_key(account_id, name)] = stored
             return _copy(stored)
@@ -395,7 +395,7 @@ class MemoryStore:
         with self._tx() as t:
             old = _found(t.users.get(_name_key(account_id, name)), "user")
             new = updater(_copy(old))
-            _same_entity("user", (old.account_id, old.name, old.user_id), (new.account_id, new.name, new.user_id))
+            same_entity("user", (old.account_id, old.name, old.user_id), (new.account_id, new.name, new.user_id))
             stored = _stored_user(dataclasses.replace(new, created_at=old.created_at))
             t.users[_name_key(account_id, name)] = stored
             return _copy(stored)
@@ -416,7 +416,7 @@ class MemoryStore:
 
     # --- IAM: access keys ------------------------------------------------------------------------
     def create_access_key(self, key: AccessKey, max_per_user: int) -> None:
-        _check_status(key.status)
+        check_status(key.status)
         created_at = _utc(key.created_at)
         with self._tx() as t:
             user = _found(t.users.get(_name_key(key.account_id, key.user_name)), "user")
@@ -440,7 +440,7 @@ class MemoryStore:
             return [] if user is None else _keys_of(t, user)
 
     def set_access_key_status(self, account_id: str, user_name: str, access_key_id: str, status: str) -> None:
-        _check_status(status)
+        check_status(status)
         with self._tx() as t:
             key = _users_key(t, account_id, user_name, access_key_id)
             t.access_keys[access_key_id] = dataclasses.replace(key, status=status)
@@ -511,14 +511,6 @@ def _users_key(t: _Tables, account_id: str, user_name: str, access_key_id: str) 
     return key
 
 
-def _same_entity(kind: str, old_ids: tuple[str, ...], new_ids: tuple[str, ...]) -> None:
-    if new_ids != old_ids:  # renaming is not an update: the name is the record's key
-        raise ValueError(f"an updater must not change a {kind}'s account, name or id")
-
-
-def _check_status(status: str) -> None:
-    if status not in _KEY_STATUSES:
-        raise ValueError(f"an access key's status is Active or Inactive, not {status!r}")
 
 
 # --- records in and out ---------------------------------------------------------------------------
