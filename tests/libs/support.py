@@ -10,6 +10,7 @@ import datetime as dt
 import http.client
 import json
 import threading
+import time
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -154,3 +155,41 @@ class ThrottlingFront:
     def close(self) -> None:
         self.server.shutdown()
         self.server.server_close()
+
+
+class AppServer:
+    """Any ASGI app on a loopback port, in a thread of this process (as LiveServer runs idpool)."""
+
+    def __init__(self, app: Any) -> None:
+        import socket
+
+        import uvicorn
+
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.url = f"http://127.0.0.1:{self.sock.getsockname()[1]}"
+        self.server = uvicorn.Server(uvicorn.Config(app, lifespan="off", log_level="warning"))
+        self.thread = threading.Thread(target=self.server.run, kwargs={"sockets": [self.sock]}, daemon=True)
+        self.thread.start()
+        deadline = time.monotonic() + 10
+        while not self.server.started:
+            if time.monotonic() > deadline:
+                raise RuntimeError("app server did not start")
+            time.sleep(0.01)
+
+    def stop(self) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=10)
+
+
+def load_example(monkeypatch: Any, folder: str, module: str) -> Any:
+    """Imports ``examples/<folder>/<module>.py`` as its own script would see its folder."""
+    import importlib
+    import sys
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[2] / "examples" / folder
+    monkeypatch.syspath_prepend(str(path))
+    for name_ in ("app", "users", "limits"):
+        monkeypatch.delitem(sys.modules, name_, raising=False)
+    return importlib.import_module(module)
