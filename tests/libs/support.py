@@ -193,3 +193,21 @@ def load_example(monkeypatch: Any, folder: str, module: str) -> Any:
     for name_ in ("app", "users", "limits"):
         monkeypatch.delitem(sys.modules, name_, raising=False)
     return importlib.import_module(module)
+
+
+def token_only_keys(live: LiveServer, pool_id: str) -> dict[str, str]:
+    """Access keys of a new IAM user allowed GetOpenIdTokenForDeveloperIdentity on the
+    pool and nothing else: a least-privileged backend."""
+    iam = client(live, "iam")
+    backend = name("backend")
+    iam.create_user(UserName=backend)
+    iam.put_user_policy(UserName=backend, PolicyName="tokens", PolicyDocument=json.dumps({
+        "Version": "2012-10-17", "Statement": [{
+            "Effect": "Allow", "Action": "cognito-identity:GetOpenIdTokenForDeveloperIdentity",
+            "Resource": f"arn:aws:cognito-identity:us-east-1:{ACCOUNT}:identitypool/{pool_id}"}]}))
+    key = iam.create_access_key(UserName=backend)["AccessKey"]
+    return {"AccessKeyId": key["AccessKeyId"], "SecretAccessKey": key["SecretAccessKey"]}
+
+
+def session_with(keys: dict[str, str]) -> boto3.session.Session:
+    return boto3.session.Session(aws_access_key_id=keys["AccessKeyId"], aws_secret_access_key=keys["SecretAccessKey"])

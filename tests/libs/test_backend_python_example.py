@@ -5,19 +5,17 @@ signs with an IAM user's keys allowed GetOpenIdTokenForDeveloperIdentity and not
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from pathlib import Path
 
-import boto3
 import httpx
 import pytest
 
 from idpool.credentials import CognitoIdentityCredentials
 from idpool.developer import DeveloperIdentities
 from tests.api.support import ACCOUNT, DEV, claims_of, name
-from tests.libs.support import App, AppServer, load_example, new_app
-from tests.support import LiveServer, client
+from tests.libs.support import App, AppServer, load_example, new_app, session_with, token_only_keys
+from tests.support import LiveServer
 
 
 @pytest.fixture(scope="module")
@@ -27,15 +25,7 @@ def app(live: LiveServer) -> App:
 
 @pytest.fixture(scope="module")
 def backend(live: LiveServer, app: App, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    iam = client(live, "iam")
-    user = name("backend")
-    iam.create_user(UserName=user)
-    iam.put_user_policy(UserName=user, PolicyName="tokens", PolicyDocument=json.dumps({
-        "Version": "2012-10-17", "Statement": [{
-            "Effect": "Allow", "Action": "cognito-identity:GetOpenIdTokenForDeveloperIdentity",
-            "Resource": f"arn:aws:cognito-identity:us-east-1:{ACCOUNT}:identitypool/{app.pool_id}"}]}))
-    key = iam.create_access_key(UserName=user)["AccessKey"]
-    keys = boto3.session.Session(aws_access_key_id=key["AccessKeyId"], aws_secret_access_key=key["SecretAccessKey"])
+    keys = session_with(token_only_keys(live, app.pool_id))
     with pytest.MonkeyPatch.context() as patch:
         example = load_example(patch, "backend-python", "app")
         kit = DeveloperIdentities(app.pool_id, DEV, endpoint_url=live.url, session=keys)

@@ -5,15 +5,14 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Iterator
 from typing import Any
 
 import boto3
 import pytest
 
 from idpool.developer import AlreadyLinked, DeveloperIdentities, DeveloperIdentity, DeveloperIdentityError, Throttled
-from tests.api.support import ACCOUNT, DEV, claims_of, name, new_pool
-from tests.libs.support import ThrottlingFront, root_session
+from tests.api.support import DEV, claims_of, name, new_pool
+from tests.libs.support import ThrottlingFront, root_session, session_with, token_only_keys
 from tests.support import LiveServer, client
 
 
@@ -90,29 +89,15 @@ def test_a_wrong_provider_name_is_named_with_the_pools_own(live: LiveServer, poo
         wrong.merge(user(), user())
 
 
-@pytest.fixture
-def token_only_keys(live: LiveServer, pool_id: str) -> Iterator[boto3.session.Session]:
-    """Keys of an IAM user allowed GetOpenIdTokenForDeveloperIdentity on the pool, nothing else."""
-    iam = client(live, "iam")
-    backend = name("backend")
-    iam.create_user(UserName=backend)
-    iam.put_user_policy(UserName=backend, PolicyName="tokens", PolicyDocument=json.dumps({
-        "Version": "2012-10-17", "Statement": [{
-            "Effect": "Allow", "Action": "cognito-identity:GetOpenIdTokenForDeveloperIdentity",
-            "Resource": f"arn:aws:cognito-identity:us-east-1:{ACCOUNT}:identitypool/{pool_id}"}]}))
-    key = iam.create_access_key(UserName=backend)["AccessKey"]
-    yield boto3.session.Session(aws_access_key_id=key["AccessKeyId"], aws_secret_access_key=key["SecretAccessKey"])
-
-
-def test_least_privileged_backend_gets_advice_it_can_act_on(live: LiveServer, pool_id: str,
-                                                            token_only_keys: boto3.session.Session) -> None:
-    kit = DeveloperIdentities(pool_id, DEV, endpoint_url=live.url, session=token_only_keys)
+def test_least_privileged_backend_gets_advice_it_can_act_on(live: LiveServer, pool_id: str) -> None:
+    keys = session_with(token_only_keys(live, pool_id))
+    kit = DeveloperIdentities(pool_id, DEV, endpoint_url=live.url, session=keys)
     assert kit.token_for(user()).identity_id.startswith("us-east-1:")
     with pytest.raises(DeveloperIdentityError) as exc:
         kit.lookup(user_id=user())
     assert exc.value.code == "AccessDeniedException"
     assert f"Allow cognito-identity:LookupDeveloperIdentity on arn:aws:cognito-identity:us-east-1:<account>:identitypool/{pool_id}" in str(exc.value)
-    wrong = DeveloperIdentities(pool_id, "login.typo.example", endpoint_url=live.url, session=token_only_keys)
+    wrong = DeveloperIdentities(pool_id, "login.typo.example", endpoint_url=live.url, session=keys)
     with pytest.raises(DeveloperIdentityError, match="must be the pool's DeveloperProviderName"):
         wrong.token_for(user())  # it may not describe the pool: the advice says where to look
 
