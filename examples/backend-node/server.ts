@@ -44,7 +44,8 @@ async function authenticate(username: string, password: string): Promise<User | 
 
 function tooManyFailures(username: string): boolean {
   const recent = (failures.get(username) ?? []).filter((at) => at > Date.now() - 15 * 60_000);
-  failures.set(username, recent);
+  if (recent.length) failures.set(username, recent);
+  else failures.delete(username); // nothing kept for names that stopped failing
   return recent.length >= 5;
 }
 
@@ -85,7 +86,7 @@ async function handle(request: IncomingMessage, response: ServerResponse): Promi
   if (tooManyFailures(username)) return reply(response, 429, { error: "too many failed logins: wait 15 minutes" });
   const user = await authenticate(username, password);
   if (!user) {
-    failures.get(username)!.push(Date.now());
+    failures.set(username, [...(failures.get(username) ?? []), Date.now()]);
     return reply(response, 401, { error: "wrong username or password" });
   }
   try {

@@ -36,6 +36,7 @@ from collections.abc import Callable, Mapping
 from typing import Any, NamedTuple
 
 import boto3
+import botocore.session
 from botocore import UNSIGNED
 from botocore.config import Config
 from botocore.credentials import DeferredRefreshableCredentials
@@ -156,6 +157,9 @@ class CognitoIdentityCredentials:
                 "say whose credentials these are: token_supplier= (a developer authenticated identity), "
                 "identity_id= and token=, or identity_pool_id= (a guest)"
             )
+        if custom_role_arn is not None and role_arn is not None:
+            raise ValueError("custom_role_arn is GetCredentialsForIdentity's (the enhanced flow); "
+                             "the basic flow assumes role_arn")
         if duration_seconds is not None and role_arn is None:
             raise ValueError("duration_seconds applies to the basic flow only (role_arn=): "
                              "GetCredentialsForIdentity's credentials always last one hour")
@@ -194,8 +198,6 @@ class CognitoIdentityCredentials:
         """A boto3 Session whose clients sign with these credentials (refreshed as needed),
         in their region. Each call makes a new Session; all share the one credentials
         object, so they refresh once between them."""
-        import botocore.session
-
         core = botocore.session.Session()
         # A provider placed first in the session's own chain (before the environment),
         # rather than a private attribute set: ambient AWS_* keys never win over it.

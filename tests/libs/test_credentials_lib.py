@@ -118,6 +118,19 @@ def test_a_given_token_without_a_supplier_is_used_as_is(live: LiveServer, app: A
     assert caller(creds).endswith(f"/{app.auth_role}/CognitoIdentityCredentials")
 
 
+def test_custom_role_arn_is_sent_and_a_refusal_reaches_the_caller(live: LiveServer, app: App) -> None:
+    """No role mapping of this pool allows another role: the service's own error comes back
+    as boto3 raises it, after one fresh token was tried."""
+    backend = Backend(live, app.pool_id, "gina")
+    creds = CognitoIdentityCredentials(token_supplier=backend, custom_role_arn=app.role_arn(app.guest_role),
+                                       region_name="us-east-1", endpoint_url=live.url)
+    with pytest.raises(ClientError) as refused:
+        creds.credentials.get_frozen_credentials()
+    assert refused.value.response["Error"]["Code"] == "NotAuthorizedException"
+    assert "CustomRoleArn" in refused.value.response["Error"]["Message"]
+    assert backend.calls == 1  # the token was fresh: asking again would not help
+
+
 def test_basic_flow_assumes_the_role_with_the_token(live: LiveServer, app: App) -> None:
     backend = Backend(live, app.pool_id, "grace")
     creds = CognitoIdentityCredentials(token_supplier=backend, region_name="us-east-1", role_arn=app.role_arn(app.auth_role),
@@ -189,6 +202,8 @@ def test_mistakes_are_named_before_any_call() -> None:
         CognitoIdentityCredentials(token="t", region_name="us-east-1")
     with pytest.raises(ValueError, match="basic flow only"):
         CognitoIdentityCredentials(identity_pool_id=pool, duration_seconds=900)
+    with pytest.raises(ValueError, match="the basic flow assumes role_arn"):
+        CognitoIdentityCredentials(identity_pool_id=pool, role_arn="arn:aws:iam::1:role/a", custom_role_arn="b")
     with pytest.raises(ValueError, match="no region"):
         CognitoIdentityCredentials(token_supplier=lambda: ("a", "b"))
 
