@@ -72,6 +72,7 @@ class EnhancedFlow:
             raise errors.InvalidIdentityPoolConfiguration(
                 f"{INVALID_CONFIGURATION} The principal tags of this identity do not fit in a session: {exc.message}",
                 detail=f"role {role_arn}: {exc.detail or exc.message}") from None
+        self._identities.note_used(identity)
         session = result.issued.session
         return IdentityCredentials(identity.identity_id, session.access_key_id, session.secret_access_key,
                                    result.issued.session_token, session.expires_at)

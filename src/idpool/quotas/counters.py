@@ -1,0 +1,95 @@
+"""Where calls are counted: fixed-window counters behind one small interface.
+
+- ``LocalCounters``: this process's memory (one worker on SQLite or memory://): no I/O.
+- ``StoreCounters``: the store's ``rate_counters`` (SQLite shared by ``--workers N``,
+  PostgreSQL shared by every node): one upsert per counter.
+- ``RedisCounters``: Redis (``--redis-url``): ``INCR`` and ``EXPIREAT`` per counter, all of a
+  request's counters in one round trip.
+
+A counter is named by its bucket (quota, key and window) and lives until its window ends
+(``expires_at``, epoch seconds); each backend forgets ended windows on its own (local:
+swept as time passes; store: ``prune``, run by the server's upkeep task; Redis: EXPIREAT).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from typing import Any, Protocol
+
+from idpool.storage import Store
+
+Bucket = tuple[str, int]  # (name, expires_at in epoch seconds)
+
+
+class Counters(Protocol):
+    def hit(self, buckets: Sequence[Bucket]) -> list[int]:
+        """Add one to each counter; the new counts, in order."""
+
+    def prune(self, now_epoch: int) -> None:
+        """Forget the counters of windows that ended at or before ``now_epoch``."""
+
+
+class LocalCounters:
+    """Counters in this process: right for one worker; with several, each would count alone."""
+
+    def __init__(self) -> None:
+        self._counts: dict[str, tuple[int, int]] = {}
+        self._lock = threading.Lock()
+        self._swept_at = 0
+
+    def hit(self, buckets: Sequence[Bucket]) -> list[int]:
+        with self._lock:
+            counts = []
+            for name, expires_at in buckets:
+                hits = self._counts.get(name, (0, expires_at))[0] + 1
+                self._counts[name] = (hits, expires_at)
+                counts.append(hits)
+            if buckets and buckets[0][1] > self._swept_at:
+                self._sweep(buckets[0][1] - 1)
+            return counts
+
+    def prune(self, now_epoch: int) -> None:
+        with self._lock:
+            self._sweep(now_epoch)
+
+    def _sweep(self, now_epoch: int) -> None:
+        """Drop ended windows; runs at most about once per window, under the lock."""
+        self._counts = {name: value for name, value in self._counts.items() if value[1] > now_epoch}
+        self._swept_at = now_epoch + 1
+
+
+class StoreCounters:
+    """Counters in the store, shared by every process on the same database."""
+
+    def __init__(self, store: Store) -> None:
+        self._store = store
+
+    def hit(self, buckets: Sequence[Bucket]) -> list[int]:
+        return self._store.hit_rate_counters(buckets)
+
+    def prune(self, now_epoch: int) -> None:
+        self._store.prune_rate_counters(now_epoch)
+
+
+class RedisCounters:
+    """Counters in Redis, shared by every process that uses the same Redis."""
+
+    def __init__(self, url: str, timeout: float = 1.0) -> None:
+        import redis  # only when configured
+
+        self._client: Any = redis.Redis.from_url(url, socket_timeout=timeout, socket_connect_timeout=timeout)
+
+    def hit(self, buckets: Sequence[Bucket]) -> list[int]:
+        pipe = self._client.pipeline(transaction=False)
+        for name, expires_at in buckets:
+            pipe.incr(name)
+            pipe.expireat(name, expires_at)
+        replies = pipe.execute()
+        return [int(count) for count in replies[0::2]]
+
+    def prune(self, now_epoch: int) -> None:
+        """Nothing to do: every counter carries its own EXPIREAT."""
+
+    def close(self) -> None:
+        self._client.close()
