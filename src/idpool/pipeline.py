@@ -233,7 +233,7 @@ def _observe(
     fields = None
     if audited is not None and observer.auditing:
         call = done.call or Call(request_id, done.principal, req.source_ip)
-        fields = audited.fields(done.params or {}, done.result if error is None else {}, call)
+        fields = audited.fields(_params(done), done.result if error is None else {}, call)
     observer.answered(Answered(
         request_id=request_id, service=service, operation=operation, status=response.status,
         error_code=error.code if error else None, error_message=_message(failure) if error else None,
@@ -243,6 +243,17 @@ def _observe(
         issued=audited.issues if audited is not None and error is None else None, audit=fields,
         headers=headers,
     ))
+
+
+def _params(done: _Progress) -> Mapping[str, Any]:
+    """The call's parameters for its audit event, also when it was refused before they were
+    read (authentication, a quota): read now, or none if they cannot be."""
+    if done.params is None and done.routed is not None:
+        try:
+            done.params = done.routed.parse()
+        except Exception:  # malformed input: the event says what else is known
+            done.params = {}
+    return done.params or {}
 
 
 def _message(failure: Exception | None) -> str | None:
