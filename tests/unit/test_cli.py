@@ -73,6 +73,12 @@ def test_serve_help_names_every_variable_with_what_it_does() -> None:
     ("IDPOOL_DRAIN_SECONDS", "0", "seconds"),
     ("IDPOOL_HEADER_TIMEOUT_SECONDS", "soon", "number of seconds"),
     ("IDPOOL_REGION", "moon", "us-east-1"),
+    ("IDPOOL_QUOTAS", "/no/such/quotas.toml", "default, aws, off"),
+    ("IDPOOL_REDIS_URL", "http://cache:6379", "redis://"),
+    ("IDPOOL_TRUSTED_PROXIES", "10.0.0.0/8,lb.internal", "CIDRs"),
+    ("IDPOOL_MAX_GUESTS_PER_POOL", "-5", "0 for no cap"),
+    ("IDPOOL_UNUSED_GUEST_DAYS", "-1", "0 (never)"),
+    ("IDPOOL_TRACING", "jaeger", "off, console or otlp"),
 ])
 def test_a_bad_variable_is_one_line_naming_it_and_what_is_accepted(
     tmp_path: Path, name: str, value: str, accepted: str
@@ -162,3 +168,12 @@ def test_key_commands_refuse_a_postgres_database_without_idpool(postgres_admin_u
     finally:
         with psycopg.connect(postgres_admin_url, autocommit=True) as conn:
             conn.execute(f"DROP SCHEMA {schema} CASCADE")
+
+
+def test_a_quota_file_that_cannot_be_used_stops_the_start_with_one_line(tmp_path: Path) -> None:
+    quotas = tmp_path / "quotas.toml"
+    quotas.write_text('[[quota]]\noperation = "cognito-identity:GetIdentity"\nper = "source"\nlimit = 5\n')
+    result = run_cli("serve", "--data-dir", str(tmp_path / "data"), "--quotas", str(quotas))
+    assert result.exit_code != 0
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1 and "quota 1: cognito-identity has no operation 'GetIdentity'" in lines[0], result.output
