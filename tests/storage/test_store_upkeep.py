@@ -37,6 +37,7 @@ def test_a_counter_counts_each_hit_and_buckets_are_apart(store: Store) -> None:
     assert store.hit_rate_counters([("a", 2000)]) == [2]
     assert store.hit_rate_counters([("b", 2000), ("a", 2000), ("c", 3000)]) == [2, 3, 1]
     assert store.hit_rate_counters([]) == []
+    assert store.hit_rate_counters([("d", 2000), ("d", 2000), ("a", 2000)]) == [1, 1, 4]  # named twice: once
 
 
 def test_every_handle_counts_in_the_same_place(store_factory: StoreFactory) -> None:

@@ -23,8 +23,8 @@ Bucket = tuple[str, int]  # (name, expires_at in epoch seconds)
 
 
 class Counters(Protocol):
-    def hit(self, buckets: Sequence[Bucket]) -> list[int]:
-        """Add one to each counter; the new counts, in order."""
+    def hit(self, buckets: Sequence[Bucket], now_epoch: int) -> list[int]:
+        """Add one to each counter; the new counts, in order. ``now_epoch``: the quotas' clock."""
 
     def prune(self, now_epoch: int) -> None:
         """Forget the counters of windows that ended at or before ``now_epoch``."""
@@ -38,23 +38,20 @@ class LocalCounters:
         self._lock = threading.Lock()
         self._swept_at = 0
 
-    def hit(self, buckets: Sequence[Bucket]) -> list[int]:
+    def hit(self, buckets: Sequence[Bucket], now_epoch: int) -> list[int]:
         with self._lock:
-            counts = []
-            for name, expires_at in buckets:
-                hits = self._counts.get(name, (0, expires_at))[0] + 1
-                self._counts[name] = (hits, expires_at)
-                counts.append(hits)
-            if buckets and buckets[0][1] > self._swept_at:
-                self._sweep(buckets[0][1] - 1)
-            return counts
+            if now_epoch >= self._swept_at:
+                self._sweep(now_epoch)
+            for name, expires_at in dict(buckets).items():  # a bucket named twice counts once (as the store)
+                self._counts[name] = (self._counts.get(name, (0, expires_at))[0] + 1, expires_at)
+            return [self._counts[name][0] for name, _ in buckets]
 
     def prune(self, now_epoch: int) -> None:
         with self._lock:
             self._sweep(now_epoch)
 
     def _sweep(self, now_epoch: int) -> None:
-        """Drop ended windows; runs at most about once per window, under the lock."""
+        """Drop ended windows; runs at most once a second, under the lock."""
         self._counts = {name: value for name, value in self._counts.items() if value[1] > now_epoch}
         self._swept_at = now_epoch + 1
 
@@ -65,7 +62,7 @@ class StoreCounters:
     def __init__(self, store: Store) -> None:
         self._store = store
 
-    def hit(self, buckets: Sequence[Bucket]) -> list[int]:
+    def hit(self, buckets: Sequence[Bucket], now_epoch: int) -> list[int]:
         return self._store.hit_rate_counters(buckets)
 
     def prune(self, now_epoch: int) -> None:
@@ -80,13 +77,14 @@ class RedisCounters:
 
         self._client: Any = redis.Redis.from_url(url, socket_timeout=timeout, socket_connect_timeout=timeout)
 
-    def hit(self, buckets: Sequence[Bucket]) -> list[int]:
+    def hit(self, buckets: Sequence[Bucket], now_epoch: int) -> list[int]:
+        distinct = dict(buckets)  # a bucket named twice counts once (as the store)
         pipe = self._client.pipeline(transaction=False)
-        for name, expires_at in buckets:
+        for name, expires_at in distinct.items():
             pipe.incr(name)
             pipe.expireat(name, expires_at)
-        replies = pipe.execute()
-        return [int(count) for count in replies[0::2]]
+        counts = dict(zip(distinct, (int(count) for count in pipe.execute()[0::2]), strict=True))
+        return [counts[name] for name, _ in buckets]
 
     def prune(self, now_epoch: int) -> None:
         """Nothing to do: every counter carries its own EXPIREAT."""

@@ -74,7 +74,7 @@ class Throttle:
         if not counted:
             return
         try:
-            counts = self._counters.hit([bucket for _, bucket in counted])
+            counts = self._counters.hit([bucket for _, bucket in counted], int(now))
         except Exception as exc:  # any counter backend failure: let the call through (see above)
             self._counter_failed(exc)
             return

@@ -194,7 +194,8 @@ class Store(Protocol):
     # --- request-rate counters ------------------------------------------------------------
     def hit_rate_counters(self, buckets: Sequence[tuple[str, int]]) -> list[int]:
         """Add one to each counter ``(bucket, expires_at)`` (made at zero on first use) and
-        return the new counts, in order. ``expires_at`` is in epoch seconds: after it the
+        return the new counts, in order (a bucket named twice counts once, and both places
+        get its count). ``expires_at`` is in epoch seconds: after it the
         bucket's window is over and ``prune_rate_counters`` may delete it. Atomic per bucket:
         every process sharing the database counts in the same place."""
 

@@ -320,12 +320,9 @@ class MemoryStore:
     # --- request-rate counters ---------------------------------------------------------------
     def hit_rate_counters(self, buckets: Sequence[tuple[str, int]]) -> list[int]:
         with self._tx() as t:
-            counts = []
-            for bucket, expires_at in buckets:
-                hits = t.rate_counters.get(bucket, (0, expires_at))[0] + 1
-                t.rate_counters[bucket] = (hits, expires_at)
-                counts.append(hits)
-            return counts
+            for bucket, expires_at in dict(buckets).items():  # a bucket named twice counts once
+                t.rate_counters[bucket] = (t.rate_counters.get(bucket, (0, expires_at))[0] + 1, expires_at)
+            return [t.rate_counters[bucket][0] for bucket, _ in buckets]
 
     def prune_rate_counters(self, now_epoch: int) -> int:
         with self._tx() as t:

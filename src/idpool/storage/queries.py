@@ -83,9 +83,10 @@ DELETE_UNUSED_GUESTS = (
 )
 
 # --- request-rate counters (migration 5) ---------------------------------------------------------
-HIT_RATE_COUNTER = (
-    "INSERT INTO rate_counters (bucket, hits, expires_at) VALUES (?, 1, ?)"
-    " ON CONFLICT (bucket) DO UPDATE SET hits = rate_counters.hits + 1 RETURNING hits"
+# Every counter of a call in one statement (one round trip): as many "(?, 1, ?)" as buckets.
+HIT_RATE_COUNTERS = (
+    "INSERT INTO rate_counters (bucket, hits, expires_at) VALUES {rows}"
+    " ON CONFLICT (bucket) DO UPDATE SET hits = rate_counters.hits + 1 RETURNING bucket, hits"
 )
 PRUNE_RATE_COUNTERS = "DELETE FROM rate_counters WHERE expires_at <= ?"
 INSERT_LOGIN_IF_FREE = (

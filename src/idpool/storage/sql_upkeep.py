@@ -34,18 +34,16 @@ class UpkeepSqlMixin:
 
     # --- request-rate counters -----------------------------------------------------------
     def hit_rate_counters(self, buckets: Sequence[tuple[str, int]]) -> list[int]:
-        def work(tx: Tx) -> list[int]:
-            counts = []
-            for bucket, expires_at in buckets:
-                row = tx.one(q.HIT_RATE_COUNTER, (bucket, expires_at))
-                counts.append(int(row[0]) if row is not None else 0)
-            return counts
-
-        if not buckets:
+        distinct = dict(buckets)  # one row per bucket: an upsert may not touch a row twice
+        if not distinct:
             return []
-        # PostgreSQL: each upsert is atomic on its own, and a transaction would cost two more
+        query = q.HIT_RATE_COUNTERS.format(rows=", ".join(["(?, 1, ?)"] * len(distinct)))
+        values = [value for bucket in distinct.items() for value in bucket]
+        # PostgreSQL: one statement is atomic on its own, and a transaction would cost two more
         # round trips. SQLite: a write transaction (BEGIN IMMEDIATE) so the busy timeout applies.
-        return self.flavor.run(work, write=self.flavor.name == "sqlite")
+        rows = self.flavor.run(lambda tx: tx.all(query, values), write=self.flavor.name == "sqlite")
+        counts = {str(bucket): int(hits) for bucket, hits in rows}
+        return [counts[bucket] for bucket, _ in buckets]
 
     def prune_rate_counters(self, now_epoch: int) -> int:
         return self.flavor.run(lambda tx: tx.run(q.PRUNE_RATE_COUNTERS, (now_epoch,)), write=True)
