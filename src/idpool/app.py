@@ -87,6 +87,9 @@ class Upkeep:
             self._guests_at = now
             self._metrics.guests_deleted.inc(self._guests.run())
 
+    def close(self) -> None:
+        self._counters.close()
+
 
 @dataclass
 class Services:
@@ -110,6 +113,7 @@ class Services:
 
     def close(self) -> None:
         self.observer.close()
+        self.upkeep.close()
         self.store.close()
 
 
@@ -123,7 +127,8 @@ def build_services(
     settings.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
     quotas = load_quotas(settings.quotas)  # a bad quota file stops the start, before anything is opened
     sealer = Sealer(load_master_key(env_value=settings.master_key, data_dir=settings.data_dir))
-    metrics = Metrics(settings.metrics_dir)
+    # Shared metric files only for the workers of `serve --workers N` (which set them up).
+    metrics = Metrics(settings.metrics_dir if settings.workers > 1 else None)
     raw_store = store or open_store(settings.database_url, settings.data_dir)
     store = cast(Store, TimedStore(raw_store, metrics.store_latency))
     ensure_signing_key(store, sealer, clock, settings.region)

@@ -29,6 +29,9 @@ class Counters(Protocol):
     def prune(self, now_epoch: int) -> None:
         """Forget the counters of windows that ended at or before ``now_epoch``."""
 
+    def close(self) -> None:
+        """Let go of connections of its own (the store's are the store's to close)."""
+
 
 class LocalCounters:
     """Counters in this process: right for one worker; with several, each would count alone."""
@@ -50,6 +53,9 @@ class LocalCounters:
         with self._lock:
             self._sweep(now_epoch)
 
+    def close(self) -> None:
+        """Nothing to let go of."""
+
     def _sweep(self, now_epoch: int) -> None:
         """Drop ended windows; runs at most once a second, under the lock."""
         self._counts = {name: value for name, value in self._counts.items() if value[1] > now_epoch}
@@ -67,6 +73,9 @@ class StoreCounters:
 
     def prune(self, now_epoch: int) -> None:
         self._store.prune_rate_counters(now_epoch)
+
+    def close(self) -> None:
+        """The store is closed with the services."""
 
 
 class RedisCounters:
