@@ -91,6 +91,7 @@ def test_a_day_of_calls_is_in_the_log_without_any_secret(audited: tuple[LiveServ
     [issued] = named(log, "GetCredentialsForIdentity")
     assert issued["userIdentity"] == {"type": "Unauthenticated"}
     assert issued["responseElements"]["accessKeyId"] == creds["AccessKeyId"]
+    assert issued["responseElements"]["roleArn"] == f"arn:aws:iam::{ACCOUNT}:role/members"
     assert issued["requestParameters"] == {"identityId": first["IdentityId"],
                                            "loginProviders": ["cognito-identity.amazonaws.com"]}
     [assumed] = named(log, "AssumeRoleWithWebIdentity")

@@ -291,6 +291,7 @@ class CognitoIdentityApi(ServiceApi):
 
     def get_credentials_for_identity(self, call: Call, p: Mapping[str, Any]) -> Mapping[str, Any]:
         creds = self._enhanced.credentials_for_identity(p["IdentityId"], p.get("Logins"), p.get("CustomRoleArn"))
+        call.notes["roleArn"] = creds.role_arn  # which role the pool chose (audit log)
         return {
             "IdentityId": creds.identity_id,
             "Credentials": {
