@@ -104,11 +104,10 @@ class Pipeline:
         arrived = _CLOCK.now()
         request_id = new_request_id()
         done = _Progress()
-        ready: Ready | None = None
+        ready = self._ready()  # read once: a call that fails routing is still observed
         failure: Exception | None = None
         try:
             done.routed = route(req.method, {k.lower(): v for k, v in req.headers}, req.body, req.query_string)
-            ready = self._ready()
             if ready is None:
                 raise errors.ServiceUnavailable("idpool is starting; retry shortly.")
             done.principal = self._authenticate(ready, done.routed, req)

@@ -48,7 +48,11 @@ def test_calls_are_counted_by_operation_and_outcome(live: LiveServer) -> None:
         cognito.describe_identity(IdentityId="us-east-1:00000000-0000-0000-0000-000000000000")
     with pytest.raises(ClientError):
         client(live, "cognito-identity", secret="wrong" * 8).list_identity_pools(MaxResults=1)
+    unknown = httpx.post(live.url + "/", content=b"{}", timeout=30, headers={
+        "content-type": "application/x-amz-json-1.1", "x-amz-target": "AWSCognitoIdentityService.GetIdentity"})
+    assert unknown.status_code == 400
     text = metrics_text(live)
+    assert sample(text, "idpool_requests_total", operation="-", outcome="UnknownOperationException") == 1
     ok = {"service": "cognito-identity", "operation": "GetOpenIdTokenForDeveloperIdentity", "outcome": "Success"}
     assert sample(text, "idpool_requests_total", **ok) == 3
     assert sample(text, "idpool_requests_total", operation="DescribeIdentity", outcome="ResourceNotFoundException") == 1
