@@ -1,27 +1,34 @@
-"""The one request pipeline: parse -> authenticate -> authorize -> dispatch -> serialize.
+"""The one request pipeline: route -> authenticate -> throttle -> parse -> authorize ->
+dispatch -> serialize.
 
 Every AWS API call passes through ``Pipeline.handle`` (the web layer only adapts HTTP to
 an ``Incoming`` and sends the ``WireResponse`` back). Each step's failure becomes the
 service's own error through its error table (``ServiceApi.errors``); anything unexpected
 becomes the service's internal error with a request id, logged with its traceback and
-never shown. One structured log line per request names the caller and the error code.
+never shown. One structured log line per request names the caller and the error code, and
+the node's ``Observer`` hears of every answered call once: metrics, the audit log (with the
+fields the operation's ``AUDIT`` entry picks) and traces.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import json
 import logging
 import time
 import traceback
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 from idpool import errors, storage
 from idpool.api import cognito_identity, iam, sts
 from idpool.api.context import Call, ServiceApi
 from idpool.auth import Authenticator, Authorizer, Principal
+from idpool.clock import SystemClock
 from idpool.ids import new_request_id
+from idpool.observe.observer import Answered, Observer
 from idpool.protocols.base import ProtocolError, WireResponse
 from idpool.protocols.models import service_model, unsigned_operations
 from idpool.protocols.routing import (
@@ -35,6 +42,7 @@ from idpool.protocols.routing import (
     route,
 )
 from idpool.protocols.wire_errors import ErrorTable, WireError
+from idpool.quotas.throttle import Throttle
 from idpool.sigv4 import HttpRequest, SigV4Error, is_signed
 
 # Each service's one error table: known before the node is ready, so even "starting" and
@@ -67,6 +75,24 @@ class Ready:
     authenticator: Authenticator
     authorizer: Authorizer
     region: str
+    observer: Observer | None = None  # metrics, audit log, traces
+    throttle: Throttle | None = None  # request-rate quotas (None: no quota at all)
+
+
+@dataclass
+class _Progress:
+    """How far a call got: what the observer is told about it."""
+
+    routed: Routed | None = None
+    principal: Principal | None = None
+    params: Mapping[str, Any] | None = None
+    call: Call | None = None
+    result: Mapping[str, Any] = field(default_factory=dict)
+
+
+# Refusals: the audit log records every one, whatever the operation.
+_DENIALS = (errors.AccessDenied, errors.NotAuthorized, errors.TooManyRequests, errors.ExpiredCredentials, SigV4Error)
+_CLOCK = SystemClock()
 
 
 class Pipeline:
@@ -75,28 +101,40 @@ class Pipeline:
 
     def handle(self, req: Incoming) -> WireResponse:
         started = time.perf_counter()
+        arrived = _CLOCK.now()
         request_id = new_request_id()
-        routed: Routed | None = None
-        principal: Principal | None = None
+        done = _Progress()
+        ready = self._ready()  # read once: a call that fails routing is still observed
+        failure: Exception | None = None
         try:
-            routed = route(req.method, {k.lower(): v for k, v in req.headers}, req.body, req.query_string)
-            ready = self._ready()
+            done.routed = route(req.method, {k.lower(): v for k, v in req.headers}, req.body, req.query_string)
             if ready is None:
                 raise errors.ServiceUnavailable("idpool is starting; retry shortly.")
-            principal = self._authenticate(ready, routed, req)
-            response = self._dispatch(ready, routed, req, principal, request_id)
+            done.principal = self._authenticate(ready, done.routed, req)
+            if ready.throttle is not None:
+                account = done.principal.account_id if done.principal else None
+                ready.throttle.check(done.routed.service, done.routed.operation.name, account=account,
+                                     source_ip=req.source_ip)
+            response = self._dispatch(ready, done.routed, req, done, request_id)
             error: WireError | None = None
         except Exception as exc:  # every failure becomes the service's own error shape
-            service = routed.service if routed else _service_of(exc, req)
-            error, response = self._error(service, routed, exc, request_id)
-        self._log(req, routed, principal, response, error, request_id, started)
+            failure = exc
+            service = done.routed.service if done.routed else _service_of(exc, req)
+            error, response = self._error(service, done.routed, exc, request_id)
+        self._log(req, done.routed, done.principal, response, error, request_id, started)
+        if ready is not None and ready.observer is not None:
+            _observe(ready, req, done, response, error, failure, request_id, started, arrived)
         return response
 
     def refuse(self, req: Incoming, exc: errors.IdpoolError) -> WireResponse:
         """Answer a request the web layer could not read whole (too large, too slow)."""
+        started, arrived = time.perf_counter(), _CLOCK.now()
         error, response = refusal({name.lower(): value for name, value in req.headers}, exc)
         request_id = dict(response.headers).get("x-amzn-RequestId", "")
-        self._log(req, None, None, response, error, request_id, time.perf_counter())
+        self._log(req, None, None, response, error, request_id, started)
+        ready = self._ready()
+        if ready is not None and ready.observer is not None:
+            _observe(ready, req, _Progress(), response, error, exc, request_id, started, arrived)
         return response
 
     # --- the steps --------------------------------------------------------------------------
@@ -108,21 +146,21 @@ class Pipeline:
             raise SigV4Error.missing()
         return ready.authenticator.authenticate(http, service=routed.service, regions=_regions(ready.region, routed.service))
 
-    def _dispatch(
-        self, ready: Ready, routed: Routed, req: Incoming, principal: Principal | None, request_id: str
-    ) -> WireResponse:
+    def _dispatch(self, ready: Ready, routed: Routed, req: Incoming, done: _Progress, request_id: str) -> WireResponse:
         api = ready.apis[routed.service]
         operation = routed.operation.name
-        params = routed.parse()
+        principal = done.principal
+        params = done.params = routed.parse()
         handler = api.handler(operation)
         if handler is None:
             raise errors.UnsupportedOperation(f"idpool does not implement {routed.service} {operation}.")
-        call = Call(request_id, principal, req.source_ip, ready.authorizer)
+        call = done.call = Call(request_id, principal, req.source_ip, ready.authorizer)
         if principal is not None and operation not in _public(routed.service):
             resource = api.resource(operation, call, params)
             if resource is not None:
                 call.authorize(f"{routed.service}:{operation}", resource)
-        return routed.protocol.serialize_result(routed.operation, handler(call, params), request_id)
+        result = done.result = handler(call, params)
+        return routed.protocol.serialize_result(routed.operation, result, request_id)
 
     # --- errors, once ------------------------------------------------------------------------
     def _error(
@@ -177,6 +215,53 @@ class Pipeline:
             "sourceIp": req.source_ip,
             "ms": round((time.perf_counter() - started) * 1000, 3),
         }))
+
+
+def _observe(
+    ready: Ready, req: Incoming, done: _Progress, response: WireResponse, error: WireError | None,
+    failure: Exception | None, request_id: str, started: float, arrived: dt.datetime,
+) -> None:
+    """Tell the node's observer about an answered call (metrics, audit log, traces)."""
+    observer = ready.observer
+    assert observer is not None
+    headers = {name.lower(): value for name, value in req.headers}
+    routed = done.routed
+    service = routed.service if routed else unrouted_service(headers)
+    operation = routed.operation.name if routed else None
+    audited = ready.apis[service].audit.get(operation) if operation and service in ready.apis else None
+    fields = None
+    if audited is not None and observer.auditing:
+        call = done.call or Call(request_id, done.principal, req.source_ip)
+        fields = audited.fields(_params(done), done.result if error is None else {}, call)
+    observer.answered(Answered(
+        request_id=request_id, service=service, operation=operation, status=response.status,
+        error_code=error.code if error else None, error_message=_message(failure) if error else None,
+        principal=done.principal, source_ip=req.source_ip, user_agent=headers.get("user-agent"),
+        region=ready.region, seconds=time.perf_counter() - started, time=arrived,
+        start_ns=int(arrived.timestamp() * 1e9), denied=isinstance(failure, _DENIALS),
+        issued=audited.issues if audited is not None and error is None else None, audit=fields,
+        headers=headers,
+    ))
+
+
+def _params(done: _Progress) -> Mapping[str, Any]:
+    """The call's parameters for its audit event, also when it was refused before they were
+    read (authentication, a quota): read now, or none if they cannot be."""
+    if done.params is None and done.routed is not None:
+        try:
+            done.params = done.routed.parse()
+        except Exception:  # malformed input: the event says what else is known
+            done.params = {}
+    return done.params or {}
+
+
+def _message(failure: Exception | None) -> str | None:
+    """The message sent for a known failure; internal errors say nothing more than their code."""
+    if isinstance(failure, errors.IdpoolError):
+        return failure.wire_message
+    if isinstance(failure, (ProtocolError, SigV4Error)):
+        return str(getattr(failure, "message", failure))
+    return None
 
 
 @functools.cache
