@@ -21,6 +21,7 @@ from idpool.auth import (
     Authenticator,
     Authorizer,
     CredentialChain,
+    KeyPairSignIn,
     PolicyAuthorizer,
     RootCredentials,
     ensure_root_credentials,
@@ -32,7 +33,7 @@ from idpool.identity_pools.credentials import EnhancedFlow
 from idpool.identity_pools.identities import IdentityService
 from idpool.identity_pools.pools import PoolService
 from idpool.identity_pools.tokens import TokenFactory, names_unlinked_developer
-from idpool.keys.rotation import KeyRingCache, ensure_signing_key
+from idpool.keys.rotation import KeyRingCache, SigningKeys, ensure_signing_key
 from idpool.keys.sealing import Sealer, load_master_key
 from idpool.pipeline import Ready
 from idpool.settings import Settings
@@ -75,6 +76,8 @@ class Services:
     sts: StsService
     enhanced: EnhancedFlow
     api: Ready  # what the request pipeline serves calls with
+    sign_in: KeyPairSignIn  # the console's sign-in with a key pair
+    signing_keys: SigningKeys
     root_created: bool = False
 
     def close(self) -> None:
@@ -126,6 +129,8 @@ def build_services(settings: Settings, *, clock: Clock | None = None, store: Sto
         sts=sts,
         enhanced=enhanced,
         api=api,
+        sign_in=KeyPairSignIn(credentials),
+        signing_keys=SigningKeys(store, sealer, clock, settings.region),
         root_created=created,
     )
 

@@ -123,6 +123,21 @@ def load_keyring(store: SigningKeyStore, sealer: Sealer, clock: Clock) -> KeyRin
     return KeyRing(verifiable_keys(store.list_signing_keys(), clock.now()), sealer)
 
 
+class SigningKeys:
+    """The signing keys as an administrator sees them (the console's Keys page, ``idpool keys``):
+    every key the store holds, and a rotation."""
+
+    def __init__(self, store: SigningKeyStore, sealer: Sealer, clock: Clock, region: str) -> None:
+        self._store, self._sealer, self._clock, self._region = store, sealer, clock, region
+
+    def list(self) -> list[SigningKey]:
+        """Newest first: the active key, then retired ones, still verifiable or not."""
+        return sorted(self._store.list_signing_keys(), key=lambda key: key.created_at, reverse=True)
+
+    def rotate(self) -> SigningKey:
+        return rotate(self._store, self._sealer, self._clock, self._region)
+
+
 # --- the per-node cache ------------------------------------------------------------------
 class KeyRingCache:
     """A ``KeyRing`` kept fresh from the store, shared by every thread of a process.
