@@ -130,7 +130,7 @@ def build_services(settings: Settings, *, clock: Clock | None = None, store: Sto
         enhanced=enhanced,
         api=api,
         sign_in=KeyPairSignIn(credentials),
-        signing_keys=SigningKeys(store, sealer, clock, settings.region),
+        signing_keys=SigningKeys(store, sealer, clock, settings.region, rotated=cache.refresh),
         root_created=created,
     )
 

@@ -24,24 +24,58 @@ class Form:
 
 
 class _Forms(HTMLParser):
-    """The page's POST forms with the values of their hidden fields (what a browser sends as is)."""
+    """The page's POST forms with what a browser would send untouched: hidden and text
+    inputs, ticked boxes and radios, textareas, the selected option of each select."""
 
     def __init__(self) -> None:
-        super().__init__()
+        super().__init__(convert_charrefs=True)
         self.forms: list[Form] = []
         self._open: Form | None = None
+        self._textarea: str | None = None
+        self._select: tuple[str, list[tuple[str, bool]]] | None = None
+        self._option: tuple[str | None, bool, list[str]] | None = None
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         found = {name: value or "" for name, value in attrs}
         if tag == "form" and found.get("method") == "post":
             self._open = Form(found["action"])
             self.forms.append(self._open)
-        elif tag == "input" and self._open is not None and found.get("type") == "hidden":
-            self._open.fields.setdefault(found["name"], []).append(found.get("value", ""))
+        if self._open is None or ("name" not in found and tag != "option"):
+            return
+        if tag == "input":
+            kind = found.get("type", "text")
+            if kind in ("checkbox", "radio") and "checked" not in found:
+                return
+            self._open.fields.setdefault(found["name"], []).append(found.get("value", "on" if kind == "checkbox" else ""))
+        elif tag == "textarea":
+            self._textarea = found["name"]
+            self._open.fields.setdefault(found["name"], []).append("")
+        elif tag == "select":
+            self._select = (found["name"], [])
+        elif tag == "option" and self._select is not None:
+            self._option = (found.get("value"), "selected" in found, [])
+
+    def handle_data(self, data: str) -> None:
+        if self._textarea is not None and self._open is not None:
+            self._open.fields[self._textarea][-1] += data
+        if self._option is not None:
+            self._option[2].append(data)
 
     def handle_endtag(self, tag: str) -> None:
         if tag == "form":
             self._open = None
+        elif tag == "textarea":
+            self._textarea = None
+        elif tag == "option" and self._option is not None and self._select is not None:
+            value, selected, text = self._option
+            self._select[1].append((value if value is not None else "".join(text), selected))
+            self._option = None
+        elif tag == "select" and self._select is not None and self._open is not None:
+            name, options = self._select
+            chosen = next((value for value, selected in options if selected), options[0][0] if options else None)
+            if chosen is not None:
+                self._open.fields.setdefault(name, []).append(chosen)
+            self._select = None
 
 
 def forms_of(html: str) -> list[Form]:
@@ -78,13 +112,18 @@ class ConsoleUser:
         return found.group(1)
 
     def submit(self, action: str, data: dict[str, Any] | None = None, *, follow: bool = True) -> httpx.Response:
-        """POST one of the current page's forms (found by its action) with its hidden fields
-        and ``data`` typed in, as a browser submits it."""
+        """POST one of the current page's forms (found by its action) as a browser submits it:
+        what the page filled in, with the fields in ``data`` changed (a checkbox left out of
+        ``data`` keeps its state; give it ``None`` to untick it)."""
         assert self.page is not None, "open a page first"
         form = next((f for f in forms_of(self.page.text) if f.action == action), None)
         assert form is not None, f"no form posting to {action} on {self.page.url}"
         body: dict[str, Any] = dict(form.fields)
-        body.update(data or {})
+        for name, value in (data or {}).items():
+            if value is None:
+                body.pop(name, None)
+            else:
+                body[name] = value
         answer = self.http.post(action, data=body)
         self.page = answer
         if follow and answer.status_code == 303:

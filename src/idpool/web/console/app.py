@@ -78,7 +78,7 @@ def _endpoint(current: Callable[[], Services | None], view: View, public: bool,
 async def _read_body(request: Request) -> bytes:
     """The form body, refused past ``MAX_FORM_BYTES`` before more is held."""
     declared = request.headers.get("content-length", "0")
-    if not declared.isdigit() or int(declared) > MAX_FORM_BYTES:
+    if not (declared.isascii() and declared.isdigit()) or len(declared) > 12 or int(declared) > MAX_FORM_BYTES:
         raise BodyTooLarge()
     chunks: list[bytes] = []
     size = 0

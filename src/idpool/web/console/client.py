@@ -46,6 +46,9 @@ class ConsoleError(Exception):
     status: int = 400
     detail: str | None = None  # what the wire leaves out (which statement, which field)
 
+    def __str__(self) -> str:
+        return f"{self.code}: {self.message}"
+
     @property
     def denied(self) -> bool:
         return self.code in ("AccessDenied", "AccessDeniedException")
@@ -112,7 +115,9 @@ class ConsoleClient:
             log_internal_error(operation, exc, request_id)
             return ConsoleError("InternalFailure", f"An internal error occurred (request id {request_id}).", 500)
         error, message = named
-        detail = exc.detail if isinstance(exc, errors.IdpoolError) and exc.detail != exc.message else None
+        detail = exc.detail if isinstance(exc, errors.IdpoolError) else None
+        if detail and detail in message:  # the wire message already says it
+            detail = None
         return ConsoleError(error.code, message, _STATUS.get(error.code, error.status), detail)
 
     def _log(self, service: str, operation: str, failure: ConsoleError | None, request_id: str, started: float) -> None:

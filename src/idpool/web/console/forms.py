@@ -42,11 +42,14 @@ def pairs(text: str, what: str, sep: str = "=") -> dict[str, str]:
 
 def count(text: str, limit: int) -> int:
     """A row count sent back by a form: a small non-negative number, else none."""
-    return min(int(text), limit) if text.isdigit() else 0
+    return min(int(text), limit) if text.isascii() and text.isdigit() and len(text) <= 6 else 0
 
 
 def pairs_text(mapping: Mapping[str, str], sep: str = "=") -> str:
     return "\n".join(f"{key}{sep}{value}" for key, value in mapping.items())
+
+
+INVALID_JSON = "This policy contains invalid Json"  # IAM's words for it (MalformedPolicyDocument)
 
 
 @dataclass(frozen=True)
@@ -76,7 +79,7 @@ def policy_problem(error: ConsoleError, text: str) -> PolicyProblem:
     except json.JSONDecodeError as bad:
         source = text.splitlines()
         excerpt = source[bad.lineno - 1] if 0 < bad.lineno <= len(source) else None
-        return PolicyProblem(f"{error.message}: {bad.msg}", bad.lineno, bad.colno, excerpt)
+        return PolicyProblem(f"{INVALID_JSON}: {bad.msg}", bad.lineno, bad.colno, excerpt)
     except ValueError:
         pass
     shown = f"{error.message} ({error.detail})" if error.detail and error.detail not in error.message else error.message
