@@ -15,8 +15,8 @@ from tests.console.support import ConsoleUser, text_of
 from tests.support import ROOT_KEY, ROOT_SECRET, LiveServer, client, make_settings
 
 
-def _cookie(answer: httpx.Response) -> str:
-    return str(answer.headers["set-cookie"])
+def _cookies(answer: httpx.Response) -> list[str]:
+    return answer.headers.get_list("set-cookie")
 
 
 def test_the_sign_in_form_has_the_contract_labels(visitor: ConsoleUser) -> None:
@@ -49,12 +49,27 @@ def test_a_bad_key_pair_is_refused_with_one_message(visitor: ConsoleUser, key: s
     assert visitor.get("/console/pools").status_code == 303  # still not signed in
 
 
-def test_the_session_cookie_is_http_only_strict_and_scoped(visitor: ConsoleUser) -> None:
-    cookie = _cookie(visitor.get("/console"))
-    assert cookie.startswith("idpool_console=")
-    for attribute in ("HttpOnly", "SameSite=Strict", "Path=/console"):
-        assert attribute in cookie
-    assert "Secure" not in cookie  # this server's issuer is http://
+def test_the_session_cookies_are_http_only_strict_and_scoped(visitor: ConsoleUser) -> None:
+    before = _cookies(visitor.get("/console"))
+    assert [c.split("=")[0] for c in before] == ["idpool_console_signin"]  # the sign-in form's own
+    signed = visitor.submit("/console/sign-in", {"access_key_id": ROOT_KEY, "secret_access_key": ROOT_SECRET},
+                            follow=False)
+    after = _cookies(signed)
+    assert after[0].startswith("idpool_console=")
+    assert after[1].startswith("idpool_console_signin=;") and "Max-Age=0" in after[1]
+    for cookie in before + after:
+        for attribute in ("HttpOnly", "SameSite=Strict", "Path=/console"):
+            assert attribute in cookie
+        assert "Secure" not in cookie  # this server's issuer is http://
+
+
+def test_a_request_without_the_session_cookie_leaves_it_alone(root: ConsoleUser, live: LiveServer) -> None:
+    """A link or form from another site arrives without the SameSite=Strict cookie; its answer must
+    not replace the signed-in session (that would sign the user out from afar)."""
+    stranger = httpx.post(f"{live.url}/console/pools/new", data={"name": "FromElsewhere"})
+    assert stranger.status_code == 303
+    assert all(not c.startswith("idpool_console=") for c in _cookies(stranger))
+    assert root.get("/console/pools").status_code == 200
 
 
 def test_every_page_forbids_framing_and_inline_script(root: ConsoleUser) -> None:

@@ -99,6 +99,10 @@ def _handle(services: Services, view: View, public: bool, request: Request,
         principal = services.sign_in.resume(session.access_key_id, now)
         if principal is None:  # the key was deactivated or deleted since sign-in
             session, expired = None, True
+    if session is None or not session.signed_in:
+        session, _ = sessions.open_session(services.sealer, request.cookies.get(sessions.ANONYMOUS_COOKIE), now)
+        if session is not None and session.signed_in:  # only the signed-in cookie signs in
+            session = None
     session = session.touched(now) if session is not None else sessions.anonymous(now)
     source_ip = request.client.host if request.client else None
     client = ConsoleClient(services.api, principal, source_ip) if principal is not None else None
@@ -116,8 +120,8 @@ def _handle(services: Services, view: View, public: bool, request: Request,
         except ConsoleError as error:
             response = page.render("error.html", status=error.status, error=error)
     secure = services.settings.issuer_url.startswith("https://")
-    response.headers.append("set-cookie", sessions.cookie_header(sessions.seal(services.sealer, page.session_out),
-                                                                   secure=secure))
+    for header in sessions.cookie_headers(services.sealer, page.session_out, request.cookies, secure=secure):
+        response.headers.append("set-cookie", header)
     return response
 
 

@@ -16,7 +16,9 @@ sessions.
   worth nothing after (OWASP CSRF Prevention Cheat Sheet, "Synchronizer token pattern").
 - **Cookie attributes.** ``HttpOnly`` (no script reads it), ``SameSite=Strict`` (no other
   site's page or link sends it), ``Path=/console``, and ``Secure`` when the issuer URL is
-  https (RFC 6265bis, "Cookies: HTTP State Management Mechanism").
+  https (RFC 6265bis, "Cookies: HTTP State Management Mechanism"). Before sign-in the
+  session lives in a cookie of its own, so a request from another site, which arrives
+  without the signed-in cookie, cannot overwrite (and so end) a signed-in session.
 """
 
 from __future__ import annotations
@@ -28,11 +30,13 @@ import datetime as dt
 import hmac
 import json
 import secrets
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from idpool.keys import Sealer, SealError
 
-COOKIE = "idpool_console"
+COOKIE = "idpool_console"  # a signed-in session
+ANONYMOUS_COOKIE = "idpool_console_signin"  # the sign-in form's session: its CSRF token, a notice
 IDLE = dt.timedelta(minutes=30)
 LIFETIME = dt.timedelta(hours=12)
 MAX_NOTICE_CHARS = 300  # the cookie stays far below browsers' 4 KB
@@ -96,8 +100,20 @@ def open_session(sealer: Sealer, value: str | None, now: dt.datetime) -> tuple[C
     return session, False
 
 
-def cookie_header(value: str, *, secure: bool) -> str:
-    return f"{COOKIE}={value}; Path=/console; HttpOnly; SameSite=Strict" + ("; Secure" if secure else "")
+def cookie_headers(sealer: Sealer, session: ConsoleSession, brought: Mapping[str, str], *, secure: bool) -> list[str]:
+    """The Set-Cookie headers that carry ``session`` on: a signed-in session in ``COOKIE``, the
+    sign-in form's in ``ANONYMOUS_COOKIE``. A request without the session cookie (a link or a
+    form from another site: SameSite=Strict keeps it back) never overwrites it, so such a
+    request cannot sign anyone out; each cookie is cleared only by a request that brought it."""
+    name, other = (COOKIE, ANONYMOUS_COOKIE) if session.signed_in else (ANONYMOUS_COOKIE, COOKIE)
+    headers = [_cookie(name, seal(sealer, session), secure)]
+    if other in brought:
+        headers.append(_cookie(other, "", secure) + "; Max-Age=0")
+    return headers
+
+
+def _cookie(name: str, value: str, secure: bool) -> str:
+    return f"{name}={value}; Path=/console; HttpOnly; SameSite=Strict" + ("; Secure" if secure else "")
 
 
 def _token() -> str:

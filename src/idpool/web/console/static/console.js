@@ -28,17 +28,69 @@ function setupTabs(root) {
   select(tabs.find((tab) => tab.getAttribute("aria-selected") === "true") || tabs[0], false);
 }
 
-// Where JSON.parse stopped, as line and column: browsers say "position N" (V8 adds the line).
+// Where a document stops being JSON (RFC 8259), as "Line L, column C: what": a small
+// recursive-descent reader, because browsers' JSON.parse messages do not all say where.
 function jsonProblem(text) {
+  let at = 0;
+  const fail = (what) => { throw { at, what }; };
+  const space = () => { while (at < text.length && " \t\n\r".includes(text[at])) at++; };
+  function string() {
+    at++;
+    while (at < text.length && text[at] !== '"') {
+      if (text[at] < " ") fail("a control character inside a string");
+      at += text[at] === "\\" ? 2 : 1;
+    }
+    if (at >= text.length) fail("a string is not closed");
+    at++;
+  }
+  function members(close, member) {
+    at++;
+    space();
+    if (text[at] === close) { at++; return; }
+    for (;;) {
+      member();
+      space();
+      if (text[at] === ",") { at++; continue; }
+      if (text[at] === close) { at++; return; }
+      fail(`expected ',' or '${close}'`);
+    }
+  }
+  function value() {
+    space();
+    const c = text[at];
+    if (c === "{") {
+      members("}", () => {
+        space();
+        if (text[at] !== '"') fail("expected a member name in double quotes");
+        string();
+        space();
+        if (text[at] !== ":") fail("expected ':' after the member name");
+        at++;
+        value();
+      });
+    } else if (c === "[") {
+      members("]", value);
+    } else if (c === '"') {
+      string();
+    } else if (c === "-" || (c >= "0" && c <= "9")) {
+      const number = /^-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?/.exec(text.slice(at));
+      if (!number) fail("a malformed number");
+      at += number[0].length;
+    } else {
+      const word = ["true", "false", "null"].find((w) => text.startsWith(w, at));
+      if (!word) fail(c === undefined ? "the document ends too early" : `unexpected ${JSON.stringify(c)}`);
+      at += word.length;
+    }
+  }
   try {
-    JSON.parse(text);
+    value();
+    space();
+    if (at < text.length) fail("unexpected text after the document");
     return null;
-  } catch (error) {
-    const found = /position (\d+)/.exec(error.message);
-    const message = error.message.replace(/\s*\(line \d+ column \d+\)/, "");
-    if (!found) return message;
-    const before = text.slice(0, Number(found[1])).split("\n");
-    return `Line ${before.length}, column ${before[before.length - 1].length + 1}: ${message}`;
+  } catch (problem) {
+    if (problem.at === undefined) throw problem;
+    const before = text.slice(0, problem.at).split("\n");
+    return `Line ${before.length}, column ${before[before.length - 1].length + 1}: not valid JSON, ${problem.what}`;
   }
 }
 
