@@ -201,6 +201,17 @@ def test_a_user_without_the_permission_cannot_simulate(limited: tuple[ConsoleUse
                                                  "action": "iam:ListUsers", "resource": "*"})
     assert page.status_code == 403
     assert "iam:SimulatePrincipalPolicy on resource: arn:aws:iam::123456789012:user/console-limited" in text_of(page.text)
+    # whether a role exists is not told to someone who may not simulate it
+    page = user.submit("/console/iam/simulate", {"subject": "role", "name": "NoSuchRoleAnywhere"})
+    assert page.status_code == 403
+
+
+def test_simulating_a_missing_role_says_so(root: ConsoleUser) -> None:
+    root.get("/console/iam/simulate")
+    page = root.submit("/console/iam/simulate", {"subject": "role", "name": "NoSuchRoleAnywhere",
+                                                 "action": "s3:GetObject", "resource": "*"})
+    assert page.status_code == 404
+    assert "The role with name NoSuchRoleAnywhere cannot be found." in text_of(page.text)
 
 
 def test_keys_are_listed_and_rotated(root: ConsoleUser, live: LiveServer) -> None:

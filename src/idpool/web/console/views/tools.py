@@ -20,8 +20,10 @@ from typing import Any
 from starlette.responses import Response
 
 from idpool import errors
+from idpool.arns import role_arn, user_arn
 from idpool.auth.principal import Principal
 from idpool.auth.simulation import role_session_principal, user_principal
+from idpool.model import Role, User
 from idpool.web.console import forms
 from idpool.web.console.client import ConsoleError
 from idpool.web.console.page import Page
@@ -44,7 +46,6 @@ def simulate(page: Page) -> Response:
               ("subject", "name", "identity_id", "pool_id", "amr", "action", "resource", "context")}
     try:
         subject = _subject(page, values)
-        page.api.authorize("iam:SimulatePrincipalPolicy", subject.arn if subject.kind == "user" else _role_arn(subject))
         context: dict[str, Any] = dict(forms.pairs(values["context"], "Condition keys"))
         decision = page.services.authorizer.explain(subject, values["action"], values["resource"] or "*", context)
     except ConsoleError as error:
@@ -53,24 +54,26 @@ def simulate(page: Page) -> Response:
 
 
 def _subject(page: Page, values: dict[str, str]) -> Principal:
+    """The principal to simulate, once the caller may: ``iam:SimulatePrincipalPolicy`` on the
+    user or role, asked before saying whether it exists (as the API's resource() does)."""
     if not values["action"] or ":" not in values["action"]:
         raise forms.invalid("Name the action as service:Operation, for example cognito-identity:DescribeIdentityPool.")
-    account = page.api.account_id
+    account, name, is_user = page.api.account_id, values["name"], values["subject"] == "user"
     try:
-        if values["subject"] == "user":
-            return user_principal(page.services.iam.get_user(account, values["name"]))
-        role = page.services.iam.get_role(account, values["name"])
-    except errors.NoSuchEntity as missing:
-        raise ConsoleError("NoSuchEntity", missing.message, 404) from None
+        record: User | Role | None = (page.services.iam.get_user if is_user else page.services.iam.get_role)(account, name)
+    except errors.NoSuchEntity:
+        record = None
+    arn = record.arn if record is not None else (user_arn if is_user else role_arn)(account, name)
+    page.api.authorize("iam:SimulatePrincipalPolicy", arn)
+    if isinstance(record, User):
+        return user_principal(record)
+    if record is None:
+        raise ConsoleError("NoSuchEntity", f"The {'user' if is_user else 'role'} with name {name} cannot be found.", 404)
     amr = [part.strip() for part in values["amr"].split(",") if part.strip()]
-    cognito = values["identity_id"] or values["pool_id"]
-    return role_session_principal(role, page.services.clock.now(), identity_id=values["identity_id"] or None,
+    cognito = bool(values["identity_id"] or values["pool_id"])
+    return role_session_principal(record, page.services.clock.now(), identity_id=values["identity_id"] or None,
                                   pool_id=values["pool_id"] or None, amr=amr,
                                   session_name="CognitoIdentityCredentials" if cognito else "console-simulation")
-
-
-def _role_arn(subject: Principal) -> str:
-    return str(subject.attributes["session"].role_arn)
 
 
 def show_keys(page: Page) -> Response:
