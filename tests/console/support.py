@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from html import unescape
 from html.parser import HTMLParser
 from typing import Any
+from urllib.parse import unquote
 
 import httpx
 
@@ -141,3 +142,17 @@ class ConsoleUser:
 
     def close(self) -> None:
         self.http.close()
+
+
+def create_pool(user: ConsoleUser, name: str, *, developer: str = "login.myapp", guests: bool = False,
+                tags: str = "") -> str:
+    """The tutorial's form, filled in and sent; returns the new pool's id (from the roles step's URL)."""
+    user.get("/console/pools/new")
+    form = {"name": name, "developer": developer, "tags": tags}
+    if guests:
+        form["allow_unauthenticated"] = "on"
+    answer = user.submit("/console/pools/new", form, follow=False)
+    assert answer.status_code == 303, text_of(answer.text)
+    location = unquote(answer.headers["location"])
+    assert location.endswith("/roles/setup")
+    return location.split("/")[3]

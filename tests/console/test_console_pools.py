@@ -5,29 +5,16 @@ that hold markup, deletion behind a confirmation, role mappings and principal ta
 from __future__ import annotations
 
 import json
-from urllib.parse import unquote
+from html import unescape
+from typing import Any
 
 import pytest
 from botocore.exceptions import ClientError
 
-from tests.console.support import ConsoleUser, text_of
-from tests.support import LiveServer, client
+from tests.console.support import ConsoleUser, create_pool, text_of
+from tests.support import ROOT_KEY, ROOT_SECRET, LiveServer, client
 
 SCRIPT = "<script>document.title='pwned'</script>"
-
-
-def create_pool(user: ConsoleUser, name: str, *, developer: str = "login.myapp", guests: bool = False,
-                tags: str = "") -> str:
-    """The tutorial's form, filled in and sent; returns the new pool's id (from the roles step's URL)."""
-    user.get("/console/pools/new")
-    form = {"name": name, "developer": developer, "tags": tags}
-    if guests:
-        form["allow_unauthenticated"] = "on"
-    answer = user.submit("/console/pools/new", form, follow=False)
-    assert answer.status_code == 303, text_of(answer.text)
-    location = unquote(answer.headers["location"])
-    assert location.endswith("/roles/setup")
-    return location.split("/")[3]
 
 
 def test_the_create_form_uses_the_tutorials_words(root: ConsoleUser) -> None:
@@ -190,10 +177,25 @@ def test_sample_code_is_filled_in_with_the_pool(root: ConsoleUser, live: LiveSer
     pool_id = create_pool(root, "Sample App", developer="login.sample")
     page = root.get(f"/console/pools/{pool_id}/code").text
     for expected in (f'IdentityPoolId="{pool_id}"', 'Logins={"login.sample": user_id}', f'endpoint_url="{live.url}"',
-                     "from idpool.developer import", "from idpool.credentials import",
-                     "GetOpenIdTokenForDeveloperIdentityCommand", "fromCognitoIdentity",
-                     f'IdentityPoolId: "{pool_id}"'):
+                     f'DeveloperIdentities("{pool_id}", "login.sample"', "from idpool.credentials import CognitoIdentityCredentials",
+                     "GetOpenIdTokenForDeveloperIdentityCommand", "fromCognitoIdentity", f'IdentityPoolId: "{pool_id}"'):
         assert expected in page, expected
+
+
+def test_the_boto3_backend_snippet_runs_as_shown(root: ConsoleUser, live: LiveServer,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """Copied from the page as it is, it gets a user's token from this server."""
+    pool_id = create_pool(root, "Runnable Sample", developer="login.runnable")
+    page = root.get(f"/console/pools/{pool_id}/code").text
+    snippet = unescape(page.split('id="backend-boto3" data-language="python">')[1].split("</pre>")[0])
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", ROOT_KEY)
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", ROOT_SECRET)
+    namespace: dict[str, Any] = {}
+    exec(compile(snippet, "sample code", "exec"), namespace)
+    answer = namespace["token_for"]("alice")
+    found = client(live, "cognito-identity").lookup_developer_identity(IdentityPoolId=pool_id,
+                                                                       DeveloperUserIdentifier="alice")
+    assert answer["identityId"] == found["IdentityId"] and answer["token"].count(".") == 2
 
 
 def test_the_api_sees_what_the_console_made(root: ConsoleUser, live: LiveServer) -> None:
