@@ -22,6 +22,7 @@ from idpool.auth import (
     Authenticator,
     Authorizer,
     CredentialChain,
+    KeyPairSignIn,
     PolicyAuthorizer,
     RootCredentials,
     ensure_root_credentials,
@@ -34,7 +35,7 @@ from idpool.identity_pools.guests import GuestCleanup
 from idpool.identity_pools.identities import IdentityService
 from idpool.identity_pools.pools import PoolService
 from idpool.identity_pools.tokens import TokenFactory, names_unlinked_developer
-from idpool.keys.rotation import KeyRingCache, ensure_signing_key
+from idpool.keys.rotation import KeyRingCache, SigningKeys, ensure_signing_key
 from idpool.keys.sealing import Sealer, load_master_key
 from idpool.observe.audit import AuditLog
 from idpool.observe.metrics import Metrics, SigningKeyCollector, TimedStore
@@ -109,6 +110,8 @@ class Services:
     api: Ready  # what the request pipeline serves calls with
     observer: Observer
     upkeep: Upkeep
+    sign_in: KeyPairSignIn  # the console's sign-in with a key pair
+    signing_keys: SigningKeys
     root_created: bool = False
 
     def close(self) -> None:
@@ -184,6 +187,8 @@ def build_services(
         api=api,
         observer=observer,
         upkeep=Upkeep(counters, GuestCleanup(store, clock, settings.unused_guest_days), metrics),
+        sign_in=KeyPairSignIn(credentials),
+        signing_keys=SigningKeys(store, sealer, clock, settings.region, rotated=cache.refresh),
         root_created=created,
     )
 

@@ -147,53 +147,25 @@ class Pipeline:
         return ready.authenticator.authenticate(http, service=routed.service, regions=_regions(ready.region, routed.service))
 
     def _dispatch(self, ready: Ready, routed: Routed, req: Incoming, done: _Progress, request_id: str) -> WireResponse:
-        api = ready.apis[routed.service]
-        operation = routed.operation.name
-        principal = done.principal
         params = done.params = routed.parse()
-        handler = api.handler(operation)
-        if handler is None:
-            raise errors.UnsupportedOperation(f"idpool does not implement {routed.service} {operation}.")
-        call = done.call = Call(request_id, principal, req.source_ip, ready.authorizer)
-        if principal is not None and operation not in _public(routed.service):
-            resource = api.resource(operation, call, params)
-            if resource is not None:
-                call.authorize(f"{routed.service}:{operation}", resource)
-        result = done.result = handler(call, params)
+        call = done.call = Call(request_id, done.principal, req.source_ip, ready.authorizer)
+        result = done.result = invoke(ready, routed.service, routed.operation.name, call, params)
         return routed.protocol.serialize_result(routed.operation, result, request_id)
 
     # --- errors, once ------------------------------------------------------------------------
     def _error(
         self, service: str, routed: Routed | None, exc: Exception, request_id: str
     ) -> tuple[WireError, WireResponse]:
-        table = _tables()[service]
-        protocol = protocol_for(service)
-        message: str
-        if isinstance(exc, ProtocolError):
-            error, message = table.for_code(exc.code), exc.message
-        elif isinstance(exc, storage.Unavailable):
-            errlog.warning(json.dumps({"requestId": request_id, "event": "store-unavailable", "detail": str(exc)}))
-            exc = errors.ServiceUnavailable("The service is unavailable; retry later.")
-            error, message = table.for_exception(exc) or _never(exc), exc.message
-        else:
-            found = table.for_exception(exc)
-            if found is None:
-                return self._internal(service, routed, exc, request_id)
-            error = found
-            message = exc.wire_message if isinstance(exc, errors.IdpoolError) else str(exc)
-            detail = getattr(exc, "detail", None)
-            if detail:
-                errlog.info(json.dumps({"requestId": request_id, "error": error.code, "detail": detail}))
-        return error, protocol.serialize_error(error, message, request_id)
+        named = known_error(service, exc, request_id)
+        if named is None:
+            return self._internal(service, routed, exc, request_id)
+        error, message = named
+        return error, protocol_for(service).serialize_error(error, message, request_id)
 
     def _internal(
         self, service: str, routed: Routed | None, exc: Exception, request_id: str
     ) -> tuple[WireError, WireResponse]:
-        errlog.error(json.dumps({
-            "requestId": request_id, "event": "internal-error",
-            "operation": routed.operation.name if routed else None,
-            "exception": type(exc).__name__, "traceback": "".join(traceback.format_exception(exc)),
-        }))
+        log_internal_error(routed.operation.name if routed else None, exc, request_id)
         error = _tables()[service].for_exception(errors.InternalFailure("")) or _never(exc)
         message = f"An internal error occurred (request id {request_id})."
         return error, protocol_for(service).serialize_error(error, message, request_id)
@@ -262,6 +234,59 @@ def _message(failure: Exception | None) -> str | None:
     if isinstance(failure, (ProtocolError, SigV4Error)):
         return str(getattr(failure, "message", failure))
     return None
+
+
+def invoke(ready: Ready, service: str, operation: str, call: Call, params: Mapping[str, Any]) -> Mapping[str, Any]:
+    """Authorize ``operation`` for ``call``'s principal and run its handler on decoded ``params``.
+
+    The one dispatch step: signed API calls come here from ``Pipeline.handle``, and the
+    console's actions from its in-process client, so both are authorized on the same
+    resource (``ServiceApi.resource``) with the same action names and run the same handler.
+    """
+    handler = ready.apis[service].handler(operation)
+    if handler is None:
+        raise errors.UnsupportedOperation(f"idpool does not implement {service} {operation}.")
+    authorize_operation(ready, service, operation, call, params)
+    return handler(call, params)
+
+
+def authorize_operation(ready: Ready, service: str, operation: str, call: Call, params: Mapping[str, Any]) -> None:
+    """Raise AccessDenied unless ``call``'s principal may perform ``operation`` with ``params``,
+    on the resource the service's adapter names for it. Public operations need nothing; an
+    operation authorized per item (DeleteIdentities) is authorized by its handler."""
+    if call.principal is None or operation in _public(service):
+        return
+    resource = ready.apis[service].resource(operation, call, params)
+    if resource is not None:
+        call.authorize(f"{service}:{operation}", resource)
+
+
+def known_error(service: str, exc: Exception, request_id: str) -> tuple[WireError, str] | None:
+    """``exc`` as ``service``'s error table names it, with the message its wire carries; None
+    for an unexpected exception (an internal error). A detail the message leaves out is logged."""
+    table = _tables()[service]
+    if isinstance(exc, ProtocolError):
+        return table.for_code(exc.code), exc.message
+    if isinstance(exc, storage.Unavailable):
+        errlog.warning(json.dumps({"requestId": request_id, "event": "store-unavailable", "detail": str(exc)}))
+        exc = errors.ServiceUnavailable("The service is unavailable; retry later.")
+        return table.for_exception(exc) or _never(exc), exc.message
+    found = table.for_exception(exc)
+    if found is None:
+        return None
+    detail = getattr(exc, "detail", None)
+    if detail:
+        errlog.info(json.dumps({"requestId": request_id, "error": found.code, "detail": detail}))
+    return found, exc.wire_message if isinstance(exc, errors.IdpoolError) else str(exc)
+
+
+def log_internal_error(operation: str | None, exc: Exception, request_id: str) -> None:
+    """An unexpected failure: logged with its traceback under the request id the caller is
+    shown, never shown itself."""
+    errlog.error(json.dumps({
+        "requestId": request_id, "event": "internal-error", "operation": operation,
+        "exception": type(exc).__name__, "traceback": "".join(traceback.format_exception(exc)),
+    }))
 
 
 @functools.cache

@@ -1,4 +1,4 @@
-"""The ASGI application: the AWS endpoint, OpenID discovery, JWKS and /health.
+"""The ASGI application: the AWS endpoint, OpenID discovery, JWKS, /health and the console.
 
 ``create_app(services=...)`` serves at once (tests, embedding). ``create_app(starter=...)``
 starts listening first and builds the services in the background, so ``/health``
@@ -7,7 +7,7 @@ may send traffic as soon as it sees 200.
 
 Around everything: a request body must arrive within ``body_timeout`` seconds (408 in
 the service's error shape otherwise), and on shutdown ``Drain`` answers what is still
-in flight at the deadline. ``GET /`` from a browser gets a page about the server.
+in flight at the deadline. ``GET /`` from a browser is sent to the console (``/console``).
 """
 
 from __future__ import annotations
@@ -33,6 +33,7 @@ from idpool.observe.metrics import CONTENT_TYPE as METRICS_CONTENT_TYPE
 from idpool.pipeline import Pipeline
 from idpool.settings import proxy_networks
 from idpool.web import pages
+from idpool.web.console.app import console_routes
 from idpool.web.drain import Drain
 from idpool.web.endpoint import AwsEndpoint
 from idpool.web.http import BodyTimeout, Receive, Scope, Send, body_deadline, respond
@@ -173,6 +174,7 @@ def create_app(services: Services | None = None, starter: Callable[[], Services]
             Route("/.well-known/openid-configuration", discovery, methods=["GET", "HEAD"]),
             Route("/.well-known/jwks_uri", jwks, methods=["GET", "HEAD"]),
             Route("/.well-known/jwks.json", jwks, methods=["GET", "HEAD"]),
+            *console_routes(lambda: runtime.services),
         ],
         lifespan=lifespan,
     )
@@ -191,10 +193,7 @@ def create_app(services: Services | None = None, starter: Callable[[], Services]
             }))
 
     async def page(send: Send) -> None:
-        current = runtime.services
-        settings = current.settings if current is not None else None
-        headers, body = pages.home(settings.issuer_url if settings else None, settings.region if settings else None)
-        await respond(send, 200, headers, body, cors=False)
+        await respond(send, pages.CONSOLE_REDIRECT.status, pages.CONSOLE_REDIRECT.headers, b"", cors=False)
 
     async def app(scope: Scope, receive: Any, send: Any) -> None:
         """POST / is the hot path: straight to the AWS endpoint, no router in between."""
