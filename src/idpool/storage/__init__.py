@@ -179,6 +179,14 @@ class Store(Protocol):
     def delete_identities(self, identity_ids: Sequence[str]) -> None:
         """Delete the identities and their logins; unknown ids are ignored."""
 
+    def import_identity(self, identity: Identity) -> None:
+        """Write an identity exactly as given (id, timestamps, ``authenticated``, ``disabled``
+        and logins) in one transaction: ``idpool import`` moves identities between
+        installations without changing an IdentityId. ``AlreadyExists`` if the id is taken,
+        ``NotFound`` if the pool is missing, ``Conflict`` (with ``login`` and ``owner``) if a
+        login is linked to another identity of the pool; nothing is written then. A disabled
+        identity with logins is refused (``ValueError``): no login is ever on a disabled one."""
+
     # --- OpenID token signing keys --------------------------------------------------------
     def list_signing_keys(self) -> list[SigningKey]:
         """Every stored key, newest first."""

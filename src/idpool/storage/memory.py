@@ -41,7 +41,7 @@ from typing import TypeVar
 
 from idpool.model import AccessKey, Identity, IdentityPool, Login, Role, SigningKey, User, pool_from_json, pool_to_json
 from idpool.storage import AlreadyExists, Conflict, Disabled, LimitReached, NotFound, Unavailable
-from idpool.storage.rules import check_status, same_entity
+from idpool.storage.rules import check_importable, check_status, same_entity
 
 _R = TypeVar("_R")
 MEMORY_PREFIX = "memory://"
@@ -297,6 +297,20 @@ class MemoryStore:
         with self._tx() as t:
             doomed = [t.identities[i] for i in dict.fromkeys(identity_ids) if i in t.identities]
             _delete_identities(t, doomed)
+
+    def import_identity(self, identity: Identity) -> None:
+        check_importable(identity)
+        stored = _stored_identity(dataclasses.replace(identity, logins=tuple(set(identity.logins))))
+        with self._tx() as t:
+            if identity.identity_id in t.identities:
+                raise AlreadyExists(f"identity {identity.identity_id} already exists")
+            if identity.pool_id not in t.pools:
+                raise NotFound(f"identity pool {identity.pool_id} not found")
+            for login in stored.logins:
+                owner = t.login_owners.get((identity.pool_id, login))
+                if owner is not None:
+                    raise Conflict("login is linked to another identity", login=login, owner=owner)
+            _put_identity(t, stored)
 
     # --- OpenID token signing keys -------------------------------------------------------
     def list_signing_keys(self) -> list[SigningKey]:

@@ -38,6 +38,7 @@ from idpool.model import Identity, IdentityPool, Login, SigningKey, pool_from_js
 from idpool.storage import AlreadyExists, Conflict, Disabled, LimitReached, NotFound, Unavailable
 from idpool.storage import queries as q
 from idpool.storage.flavors import Flavor, ForeignKeyViolation, RetryTransaction, Row, Tx, UniqueViolation
+from idpool.storage.rules import check_importable
 from idpool.storage.sql_iam import IamSqlMixin
 
 _V = TypeVar("_V")
@@ -291,6 +292,19 @@ class SqlStore(IamSqlMixin):
         ids = [(identity_id,) for identity_id in sorted(set(identity_ids))]
         if ids:  # logins follow through ON DELETE CASCADE; unknown ids delete nothing
             self.flavor.run(lambda tx: tx.run_many(q.DELETE_IDENTITY, ids), write=True)
+
+    def import_identity(self, identity: Identity) -> None:
+        check_importable(identity)
+
+        def work(tx: Tx) -> None:
+            self._insert_identity(tx, identity)
+            for login in sorted(set(identity.logins)):
+                self._link_one(tx, identity, login, identity.last_modified_at)
+
+        try:
+            self.flavor.run(work, write=True)
+        except AlreadyExists:
+            raise AlreadyExists(f"identity {identity.identity_id} already exists") from None
 
     def _lock_identity(self, tx: Tx, identity_id: str) -> Identity:
         # Lock first, then read in a new statement: under READ COMMITTED that read
