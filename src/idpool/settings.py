@@ -43,6 +43,7 @@ class Settings:
     header_timeout_seconds: float = 10.0
     body_timeout_seconds: float = 30.0
     drain_seconds: float = 30.0
+    bootstrap: Path | None = None  # a bootstrap file ``idpool serve`` applies before it answers
 
     @property
     def issuer_url(self) -> str:
@@ -116,6 +117,7 @@ ENV_FIELDS = {
     "header_timeout_seconds": float,
     "body_timeout_seconds": float,
     "drain_seconds": float,
+    "bootstrap": Path,
 }
 
 # One line per variable, for ``idpool serve --help`` (a test keeps it complete).
@@ -137,11 +139,12 @@ DESCRIPTIONS = {
     "header_timeout_seconds": "a client must send its request headers within this time [10]",
     "body_timeout_seconds": "a client must send its whole request body within this time [30]",
     "drain_seconds": "on SIGTERM, how long in-flight requests may finish [30]",
+    "bootstrap": "a bootstrap file (YAML or JSON) applied before the port answers [none]",
 }
 
 _KIND_ACCEPTS = {int: "a whole number", float: "a number of seconds"}
 # Settings that ``idpool serve`` also takes as a flag (cli.py).
-_FLAGS = frozenset({"host", "port", "data_dir", "database_url", "region", "account_id", "issuer", "workers"})
+_FLAGS = frozenset({"host", "port", "data_dir", "database_url", "region", "account_id", "issuer", "workers", "bootstrap"})
 
 
 def variable(name: str) -> str:
