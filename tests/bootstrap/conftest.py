@@ -18,7 +18,8 @@ def servers(tmp_path: Path) -> Iterator[Callable[..., IdpoolServer]]:
 
     def start(**options: Any) -> IdpoolServer:
         options.setdefault("database_url", "memory://")
-        running = start_server(data_dir=tmp_path / f"server{len(started)}", **options)
+        options.setdefault("data_dir", tmp_path / f"server{len(started)}")
+        running = start_server(**options)
         started.append(running)
         return running
 

@@ -19,8 +19,9 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from idpool.bootstrap.errors import BootstrapError
 
-# Standard retries: real AWS throttles bursts of control-plane calls (botocore's retry modes).
-_CONFIG = Config(retries={"mode": "standard", "max_attempts": 5})
+# Standard retries: real AWS throttles bursts of control-plane calls (botocore's retry modes);
+# how many attempts is botocore's to decide (3, or AWS_MAX_ATTEMPTS), as for the AWS CLI.
+_CONFIG = Config(retries={"mode": "standard"})
 PAGE = 60  # ListIdentityPools and ListIdentities take MaxResults 1..60
 
 
