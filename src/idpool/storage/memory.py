@@ -92,6 +92,13 @@ def named_database(name: str) -> MemoryDatabase:
         return _NAMED.setdefault(name, MemoryDatabase())
 
 
+def forget_named_database(name: str) -> None:
+    """Let the database called ``name`` go (the testing kit, when a server it named stops);
+    handles still open on it keep it, and the next ``named_database(name)`` is a new one."""
+    with _NAMED_LOCK:
+        _NAMED.pop(name, None)
+
+
 def memory_database_name(url: str) -> str:
     """The name in ``memory://<name>`` (empty for ``memory://``); ``ValueError`` unless the
     name is at most 64 letters, digits, ``.``, ``_`` or ``-`` (no path, query or credentials)."""

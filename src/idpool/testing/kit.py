@@ -18,6 +18,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.request
 from collections.abc import Iterator, Sequence
@@ -50,7 +51,9 @@ class IdpoolServer:
         self._threaded: ThreadedServer | None = None
         self._process: subprocess.Popen[bytes] | None = None
         self._owned_dir = False
+        self._owned_memory: str | None = None  # a memory:// database named by the kit: let go at stop
         self._boto: boto3.Session | None = None
+        self._boto_lock = threading.Lock()  # boto3 sessions do not make clients safely from two threads
 
     @property
     def env(self) -> dict[str, str]:
@@ -66,10 +69,11 @@ class IdpoolServer:
         """A boto3 client for this server with root credentials; keyword arguments win."""
         from botocore.config import Config
 
-        if self._boto is None:
-            self._boto = self.session()
         kwargs.setdefault("config", Config(retries={"mode": "standard", "max_attempts": 2}))
-        return self._boto.client(service_name, **kwargs)
+        with self._boto_lock:
+            if self._boto is None:
+                self._boto = self.session()
+            return self._boto.client(service_name, **kwargs)
 
     def session(self) -> boto3.Session:
         """A boto3 Session with root credentials whose clients all come here (as with
@@ -97,6 +101,11 @@ class IdpoolServer:
         if self._owned_dir:
             shutil.rmtree(self.data_dir, ignore_errors=True)
             self._owned_dir = False
+        if self._owned_memory is not None:
+            from idpool.storage.memory import forget_named_database
+
+            forget_named_database(self._owned_memory)
+            self._owned_memory = None
 
     def __repr__(self) -> str:
         return f"<IdpoolServer {self.endpoint_url} region={self.region} account={self.account_id}>"
@@ -129,8 +138,10 @@ def start_server(
     owned = data_dir is None
     folder = Path(tempfile.mkdtemp(prefix="idpool-")) if data_dir is None else Path(data_dir)
     folder.mkdir(parents=True, exist_ok=True)
+    memory_name = None
     if database_url is not None and database_url.rstrip("/") == "memory:":
-        database_url = f"memory://testing-{secrets.token_hex(6)}"  # never one shared by two servers
+        memory_name = f"testing-{secrets.token_hex(6)}"  # never one shared by two servers
+        database_url = f"memory://{memory_name}"
     credentials = ("AKIA" + secrets.token_hex(8).upper(), secrets.token_urlsafe(30))
     settings: dict[str, Any] = dict(
         data_dir=folder, database_url=database_url, region=region, account_id=account_id,
@@ -143,8 +154,13 @@ def start_server(
     except BaseException:
         if owned:
             shutil.rmtree(folder, ignore_errors=True)
+        if memory_name is not None:
+            from idpool.storage.memory import forget_named_database
+
+            forget_named_database(memory_name)
         raise
     running._owned_dir = owned
+    running._owned_memory = memory_name
     try:
         for path in [bootstrap] if isinstance(bootstrap, str | Path) else bootstrap:
             running.apply(path)
