@@ -34,7 +34,6 @@ def test_the_example_file_reads_into_typed_records() -> None:
     assert pool.role_mappings is not None and pool.role_mappings["login.myapp.example"].rules[0].role == "MyApp_Pro_Role"
     assert pool.tags == {"team": "web"} and pool.allow_classic_flow is None  # not given: left as the pool has it
     assert [role.name for role in document.roles] == ["MyApp_Auth_Role", "MyApp_Pro_Role"]
-    assert document.role("myapp_auth_role") is document.roles[0]  # IAM names ignore case
     assert document.users[0].access_keys == 1
 
 

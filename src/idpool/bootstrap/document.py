@@ -104,10 +104,6 @@ class Document:
     roles: tuple[RoleSpec, ...]
     users: tuple[UserSpec, ...]
 
-    def role(self, name: str) -> RoleSpec | None:
-        """The file's role of that name (IAM names are case-insensitive)."""
-        return next((role for role in self.roles if role.name.lower() == name.lower()), None)
-
 
 # --- reading -------------------------------------------------------------------------------------
 def load(path: Path) -> Document:
