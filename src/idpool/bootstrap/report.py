@@ -9,7 +9,7 @@ happens, and a summary that says plainly when nothing changed.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 CREATE, UPDATE, DELETE = "+", "~", "-"
@@ -83,5 +83,5 @@ class Report:
         return [c.line() for c in self.changes] + [f"  note: {n}" for n in self.notes] + [self.summary()]
 
 
-def _unique(items: object) -> list[str]:
-    return list(dict.fromkeys(items))  # type: ignore[call-overload]
+def _unique(items: Iterable[str]) -> list[str]:
+    return list(dict.fromkeys(items))

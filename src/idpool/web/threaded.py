@@ -25,7 +25,8 @@ class ThreadedServer:
     """``make_services(port)`` builds the services once the port is known (the default
     issuer names it); ``start()`` returns when uvicorn accepts, ``stop()`` when it is gone."""
 
-    def __init__(self, make_services: Callable[[int], Services], host: str = "127.0.0.1") -> None:
+    def __init__(self, make_services: Callable[[int], Services], host: str = "127.0.0.1",
+                 drain_seconds: float = STOP_SECONDS) -> None:
         import uvicorn
 
         self._sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET)
@@ -37,7 +38,8 @@ class ThreadedServer:
         except BaseException:
             self._sock.close()
             raise
-        config = uvicorn_config(create_app(self.services), header_timeout=10, drain_seconds=STOP_SECONDS, lifespan="off")
+        self._drain_seconds = drain_seconds
+        config = uvicorn_config(create_app(self.services), header_timeout=10, drain_seconds=drain_seconds, lifespan="off")
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(target=self._server.run, kwargs={"sockets": [self._sock]},
                                         name=f"idpool-{self.port}", daemon=True)
@@ -55,6 +57,6 @@ class ThreadedServer:
     def stop(self) -> None:
         self._server.should_exit = True
         if self._thread.is_alive():
-            self._thread.join(timeout=STOP_SECONDS * 2)
+            self._thread.join(timeout=self._drain_seconds * 2)
         self._sock.close()
         self.services.close()
