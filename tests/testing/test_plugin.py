@@ -164,13 +164,18 @@ def test_a_bad_setting_or_file_fails_the_tests_that_need_the_server(pytester: py
         def test_unknown_database(idpool):
             pass
 
+        @pytest.mark.idpool(bootsrap="idpool.yaml")
+        def test_misspelt_option(idpool):
+            pass
+
         def test_without_server():
             pass
         """)
     result = pytester.runpytest(*plugin_args())
-    result.assert_outcomes(passed=1, errors=2)
+    result.assert_outcomes(passed=1, errors=3)
     result.stdout.fnmatch_lines(["*BootstrapError: *broken.yaml: users[[]0[]].access_keys: 9 is greater than the maximum of 2*",
-                                 "*idpool database: 'oracle' is not accepted; expected sqlite or memory*"])
+                                 "*idpool database: 'oracle' is not accepted; expected sqlite or memory*",
+                                 "*idpool: unknown option bootsrap; expected account_id, bootstrap, database, *"])
 
 
 @pytest.mark.slow

@@ -34,13 +34,15 @@ AMBIENT = (
     "AWS_WEB_IDENTITY_TOKEN_FILE", "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", "AWS_CONTAINER_CREDENTIALS_FULL_URI",
     "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS",
 )
+OPTIONS = frozenset({"bootstrap", "snapshot", "database", "database_url", "region", "account_id", "subprocess"})
 MARKER = ("idpool(bootstrap=..., snapshot=..., database=..., region=..., account_id=..., subprocess=...): "
           "this test gets an idpool of its own, started with these options")
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addini("idpool_bootstrap", "bootstrap files applied to the session's idpool (idpool apply)", type="paths")
-    parser.addini("idpool_snapshot", "a file imported into the session's idpool before it serves (idpool import)")
+    parser.addini("idpool_snapshot", "a file imported into the session's idpool before it serves (idpool import)",
+                  type="paths")
     parser.addini("idpool_database", "sqlite (default: in a temporary directory) or memory", default="sqlite")
     parser.addini("idpool_region", "the servers' region", default="us-east-1")
     parser.addini("idpool_account_id", "the servers' account id", default="000000000000")
@@ -56,9 +58,11 @@ def _idpool_session(request: pytest.FixtureRequest, tmp_path_factory: pytest.Tem
     config = request.config
     options = _ini_options(config)
     options["bootstrap"] = [Path(p) for p in config.getini("idpool_bootstrap")]
-    snapshot = config.getini("idpool_snapshot")
-    if snapshot:
-        options["snapshot"] = config.rootpath / snapshot
+    snapshots = config.getini("idpool_snapshot")
+    if len(snapshots) > 1:
+        raise pytest.UsageError("idpool_snapshot: one file, the export to start from")
+    if snapshots:
+        options["snapshot"] = Path(snapshots[0])
     running = _start(tmp_path_factory, options)
     yield running
     running.stop()
@@ -125,6 +129,9 @@ def _start(tmp_path_factory: pytest.TempPathFactory, options: dict[str, Any]) ->
     from idpool.testing.kit import start_server
 
     options = dict(options)
+    unknown = sorted(set(options) - OPTIONS)
+    if unknown:
+        raise pytest.UsageError(f"idpool: unknown option {', '.join(unknown)}; expected {', '.join(sorted(OPTIONS))}")
     database = options.pop("database", "sqlite")
     if database not in ("sqlite", "memory"):
         raise pytest.UsageError(f"idpool database: {database!r} is not accepted; expected sqlite or memory")
