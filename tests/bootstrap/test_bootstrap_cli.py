@@ -61,6 +61,11 @@ def test_failures_are_one_line_and_status_1(server: IdpoolServer, tmp_path: Path
     assert result.exit_code == 1
     assert result.output.startswith("Error: export: who am I (sts get-caller-identity): Could not connect")
     assert len(result.output.splitlines()) == 1
+    nowhere = {name: value for name, value in server.env.items() if "REGION" not in name}
+    result = runner.invoke(main, ["export"], env={**nowhere, "AWS_REGION": "us-east-1"})
+    assert (result.exit_code, result.output) == (1, "Error: export: no AWS region: set AWS_DEFAULT_REGION (botocore "
+                                                    "does not read AWS_REGION), name one in the profile, or pass --region\n")
+    assert CliRunner().invoke(main, ["export", "--region", "us-east-1"], env=nowhere).exit_code == 0
     wrong = runner.invoke(main, ["apply", str(EXAMPLE)], env={**server.env, "AWS_SECRET_ACCESS_KEY": "not-the-secret"})
     assert wrong.exit_code == 1 and "SignatureDoesNotMatch" in wrong.output and len(wrong.output.splitlines()) == 1
 

@@ -15,7 +15,7 @@ from typing import Any
 
 import boto3
 from botocore.config import Config
-from botocore.exceptions import BotoCoreError, ClientError
+from botocore.exceptions import BotoCoreError, ClientError, NoRegionError
 
 from idpool.bootstrap.errors import BootstrapError
 
@@ -36,13 +36,16 @@ class Clients:
     def from_session(cls, session: boto3.Session, endpoint_url: str | None = None) -> Clients:
         def client(service: str) -> Any:
             where = {} if endpoint_url is None else {"endpoint_url": endpoint_url}  # else botocore's own search
-            return session.client(service, config=_CONFIG, **where)
+            try:
+                return session.client(service, config=_CONFIG, **where)
+            except NoRegionError:
+                raise BootstrapError("no AWS region: set AWS_DEFAULT_REGION (botocore does not read AWS_REGION), "
+                                     "name one in the profile, or pass --region") from None
+            except BotoCoreError as exc:
+                raise failure(f"cannot make a {service} client", exc) from None
 
         cognito = client("cognito-identity")
-        region = cognito.meta.region_name
-        if not region:
-            raise BootstrapError("no AWS region: set AWS_REGION (or AWS_DEFAULT_REGION), or pass --region")
-        return cls(cognito=cognito, iam=client("iam"), sts=client("sts"), region=region)
+        return cls(cognito=cognito, iam=client("iam"), sts=client("sts"), region=cognito.meta.region_name)
 
     def account_id(self) -> str:
         return str(call("who am I (sts get-caller-identity)", self.sts.get_caller_identity)["Account"])

@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from idpool.bootstrap.report import NewAccessKey
 
 _ENDPOINT = click.option("--endpoint-url", default=None, help="Send every call here (else AWS_ENDPOINT_URL*, as the AWS CLI)")
-_REGION = click.option("--region", default=None, help="AWS region (else AWS_REGION, AWS_DEFAULT_REGION, the profile)")
+_REGION = click.option("--region", default=None, help="AWS region (else AWS_DEFAULT_REGION, the profile)")
 _PROFILE = click.option("--profile", default=None, help="A profile of the AWS config files (else AWS_PROFILE)")
 
 
