@@ -175,7 +175,10 @@ def _apply_bootstrap(settings: Settings, access_key_id: str, secret: str, docume
     from idpool.bootstrap.report import Report
     from idpool.web.threaded import ThreadedServer
 
-    private = ThreadedServer(lambda _port: build_services(settings)).start()
+    try:
+        private = ThreadedServer(lambda _port: build_services(settings)).start()
+    except Exception as exc:
+        raise click.ClickException(f"--bootstrap {settings.bootstrap}: cannot start the private server: {exc}") from None
     try:
         session = boto3.Session(aws_access_key_id=access_key_id, aws_secret_access_key=secret,
                                 region_name=settings.region)
@@ -289,31 +292,10 @@ def migrate(**flags: Any) -> None:
 def import_file(file: Path, **flags: Any) -> None:
     """Write FILE (from `idpool export`) into this store, keeping every pool id, IdentityId
     and login. Records the store already has are left as they are."""
-    import datetime as dt
-
-    from idpool.bootstrap.errors import BootstrapError
-    from idpool.bootstrap.restore import ImportReport, import_document
-    from idpool.storage.open import open_store
+    from idpool.bootstrap.commands import import_into
 
     settings = _settings(**flags)
-    if (settings.database_url or "").startswith("memory://"):
-        raise click.ClickException("--database-url memory:// lives in one process: import into SQLite or "
-                                   "PostgreSQL, or use `idpool serve --bootstrap` (or the testing kit's snapshot)")
-    document = _bootstrap_file(file)
-    try:
-        store = open_store(settings.database_url, settings.data_dir)
-    except Exception as exc:
-        raise click.ClickException(f"cannot open {_describe_database(settings)}: {exc}") from None
-    try:
-        report = import_document(document, store, account_id=settings.account_id, region=settings.region,
-                                 now=dt.datetime.now(dt.UTC), report=ImportReport(emit=click.echo))
-    except BootstrapError as exc:
-        raise click.ClickException(f"import {file}: {exc}") from None
-    finally:
-        store.close()
-    for note in report.notes:
-        click.echo(f"  note: {note}")
-    click.echo(report.summary())
+    import_into(file, settings, _describe_database(settings))
 
 
 @main.group()

@@ -1,8 +1,8 @@
 """``idpool apply FILE [--dry-run]`` and ``idpool export [--identities]``: the bootstrap
 file against any server that speaks the AWS APIs, found as the AWS CLI finds it
 (``--endpoint-url`` or ``AWS_ENDPOINT_URL*``, ``AWS_*`` credentials, ``--profile``,
-``--region``). ``idpool import`` (which writes a store) lives with ``serve``'s store
-settings in ``idpool.cli``.
+``--region``); and the work of ``idpool import``, which writes a store (its command, with
+``serve``'s store settings, is in ``idpool.cli``).
 
 Every failure is one line and exit status 1; secrets only ever go to stdout, once. boto3,
 PyYAML and jsonschema are imported when a command runs, so ``idpool serve`` does not pay
@@ -21,6 +21,7 @@ from idpool.bootstrap.errors import BootstrapError
 if TYPE_CHECKING:
     from idpool.bootstrap.document import Document
     from idpool.bootstrap.report import NewAccessKey
+    from idpool.settings import Settings
 
 _ENDPOINT = click.option("--endpoint-url", default=None, help="Send every call here (else AWS_ENDPOINT_URL*, as the AWS CLI)")
 _REGION = click.option("--region", default=None, help="AWS region (else AWS_DEFAULT_REGION, the profile)")
@@ -84,3 +85,34 @@ def show_new_keys(keys: list[NewAccessKey]) -> None:
         for key in keys:
             click.echo(f"  user {key.user}: AWS_ACCESS_KEY_ID={key.access_key_id} "
                        f"AWS_SECRET_ACCESS_KEY={key.secret_access_key}")
+
+
+def import_into(file: Path, settings: Settings, where: str) -> None:
+    """``idpool import FILE``: into the store of ``settings`` (``where`` names it, without
+    credentials), one line per record, then a summary."""
+    import datetime as dt
+
+    from idpool import storage
+    from idpool.bootstrap.restore import ImportReport, import_document
+    from idpool.storage.open import open_store
+
+    if (settings.database_url or "").startswith("memory://"):
+        raise click.ClickException("--database-url memory:// lives in one process: import into SQLite or "
+                                   "PostgreSQL, or use `idpool serve --bootstrap` (or the testing kit's snapshot)")
+    document = load_or_exit(file)
+    try:
+        store = open_store(settings.database_url, settings.data_dir)
+    except Exception as exc:  # any driver's failure to open is one line
+        raise click.ClickException(f"cannot open {where}: {exc}") from None
+    try:
+        report = import_document(document, store, account_id=settings.account_id, region=settings.region,
+                                 now=dt.datetime.now(dt.UTC), report=ImportReport(emit=click.echo))
+    except BootstrapError as exc:
+        raise click.ClickException(f"import {file}: {exc}") from None
+    except storage.StorageError as exc:
+        raise click.ClickException(f"import {file}: cannot write to {where}: {exc}") from None
+    finally:
+        store.close()
+    for note in report.notes:
+        click.echo(f"  note: {note}")
+    click.echo(report.summary())
