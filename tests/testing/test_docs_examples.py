@@ -15,7 +15,7 @@ EXAMPLE_APP = ROOT / "examples" / "testing"
 def test_the_readme_fixture_example_passes(pytester: pytest.Pytester) -> None:
     [block] = fenced(ROOT / "README.md", "py")
     assert block.startswith("def test_") and "(idpool):" in block.splitlines()[0]
-    pytester.makepyfile(test_readme=block)
+    pytester.makepyfile(test_kit_readme=block)
     pytester.runpytest(*plugin_args()).assert_outcomes(passed=1)
 
 
@@ -24,7 +24,7 @@ def test_the_testing_guide_examples_pass(pytester: pytest.Pytester) -> None:
     blocks = fenced(ROOT / "docs" / "TESTING.md", "python")
     assert len(blocks) == 3 and len(fenced(ROOT / "docs" / "TESTING.md", "py")) == 1
     shutil.copy(EXAMPLE_APP / "idpool.yaml", pytester.path / "idpool.yaml")  # the "outside pytest" block uses it
-    pytester.makepyfile(**{f"test_guide_{n}": block for n, block in enumerate(blocks)})
+    pytester.makepyfile(**{f"test_kit_guide_{n}": block for n, block in enumerate(blocks)})
     pytester.runpytest(*plugin_args()).assert_outcomes(passed=2)
 
 

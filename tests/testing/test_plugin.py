@@ -21,7 +21,7 @@ def test_the_plugin_is_declared_as_pytest_expects_it() -> None:
 
 
 def test_one_server_per_session_with_root_clients(pytester: pytest.Pytester) -> None:
-    pytester.makepyfile(test_one="""
+    pytester.makepyfile(test_kit_one="""
         seen = set()
 
         def test_first(idpool):
@@ -44,7 +44,7 @@ def test_one_server_per_session_with_root_clients(pytester: pytest.Pytester) -> 
 
 def test_a_marked_test_gets_a_server_of_its_own(pytester: pytest.Pytester) -> None:
     shutil.copy(EXAMPLE, pytester.path / "idpool.yaml")
-    pytester.makepyfile(test_marked="""
+    pytester.makepyfile(test_kit_marked="""
         import pytest
 
         def names(server):
@@ -69,7 +69,7 @@ def test_idpool_env_points_code_and_subprocesses_at_the_server(pytester: pytest.
         os.environ["AWS_PROFILE"] = "a-profile-that-does-not-exist"
         os.environ["AWS_SESSION_TOKEN"] = "someone-elses-token"
         """)
-    pytester.makepyfile(test_env=f"""
+    pytester.makepyfile(test_kit_env=f"""
         import os, subprocess, boto3
 
         def test_code_under_test_finds_it(idpool_env, idpool):
@@ -90,7 +90,7 @@ def test_idpool_env_points_code_and_subprocesses_at_the_server(pytester: pytest.
 
 
 def test_the_factory_starts_servers_and_stops_them_after_the_test(pytester: pytest.Pytester) -> None:
-    pytester.makepyfile(test_factory="""
+    pytester.makepyfile(test_kit_factory="""
         import pytest, urllib.request
 
         def test_two(idpool_factory):
@@ -116,7 +116,7 @@ def test_ini_settings_shape_the_session_server(pytester: pytest.Pytester) -> Non
         idpool_account_id = 210987654321
         idpool_database = memory
         """)
-    pytester.makepyfile(test_ini="""
+    pytester.makepyfile(test_kit_ini="""
         def test_configured(idpool):
             assert (idpool.region, idpool.account_id) == ("ap-southeast-2", "210987654321")
             [pool] = idpool.client("cognito-identity").list_identity_pools(MaxResults=60)["IdentityPools"]
@@ -142,7 +142,7 @@ def test_a_snapshot_seeds_the_server_with_its_ids(pytester: pytest.Pytester) -> 
         [pytest]
         idpool_snapshot = snapshot.yaml
         """)
-    pytester.makepyfile(test_snapshot="""
+    pytester.makepyfile(test_kit_snapshot="""
         def test_alice_keeps_her_identity(idpool):
             issued = idpool.client("cognito-identity").get_open_id_token_for_developer_identity(
                 IdentityPoolId="us-east-1:11111111-2222-4333-8444-555555555555", Logins={"login.example": "alice"})
@@ -153,7 +153,7 @@ def test_a_snapshot_seeds_the_server_with_its_ids(pytester: pytest.Pytester) -> 
 
 def test_a_bad_setting_or_file_fails_the_tests_that_need_the_server(pytester: pytest.Pytester) -> None:
     pytester.makefile(".yaml", broken="version: 1\nusers:\n  - {name: ci, access_keys: 9}\n")
-    pytester.makepyfile(test_bad="""
+    pytester.makepyfile(test_kit_bad="""
         import pytest
 
         @pytest.mark.idpool(bootstrap="broken.yaml")
@@ -180,7 +180,7 @@ def test_a_bad_setting_or_file_fails_the_tests_that_need_the_server(pytester: py
 
 @pytest.mark.slow
 def test_with_xdist_each_worker_has_its_own_server(pytester: pytest.Pytester) -> None:
-    pytester.makepyfile(test_workers="""
+    pytester.makepyfile(test_kit_workers="""
         import os, pytest
 
         @pytest.mark.parametrize("n", range(6))
@@ -203,7 +203,7 @@ def test_with_xdist_each_worker_has_its_own_server(pytester: pytest.Pytester) ->
 @pytest.mark.slow
 def test_a_subprocess_server_and_the_aws_cli(pytester: pytest.Pytester) -> None:
     aws = shutil.which("aws") or str(Path(sys.executable).parent / "aws")
-    pytester.makepyfile(test_cli=f"""
+    pytester.makepyfile(test_kit_cli=f"""
         import json, os, subprocess, pytest
 
         @pytest.mark.idpool(subprocess=True)
