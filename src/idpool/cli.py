@@ -1,4 +1,4 @@
-"""The ``idpool`` command: serve, migrate, keys rotate|list.
+"""The ``idpool`` command: serve, migrate, keys rotate|list, apply, export, import.
 
 Flags mirror ``IDPOOL_*`` variables (``idpool serve --help`` lists them); settings are
 validated once here, and a bad one is a one-line error, never a traceback.
@@ -22,6 +22,7 @@ from typing import Any
 import click
 
 from idpool import __version__
+from idpool.bootstrap.commands import apply_command, export_command
 from idpool.settings import (
     DESCRIPTIONS,
     ENV_FIELDS,
@@ -100,15 +101,18 @@ def main() -> None:
 @click.option("--redis-url", default=None, help="Share quota counters through Redis [the database]")
 @click.option("--trusted-proxies", default=None, help="CIDRs of proxies whose X-Forwarded-For is believed [none]")
 @click.option("--audit-log", default=None, help="Audit log: a file, or - for standard output [off]")
+@click.option("--bootstrap", type=click.Path(path_type=Path, dir_okay=False), default=None,
+              help="Bootstrap file (YAML or JSON) applied before the port answers")
 def serve(**flags: Any) -> None:
     """Serve the AWS APIs, OpenID discovery and JWKS on one port."""
     settings = _settings(**flags)
+    document = None if settings.bootstrap is None else _bootstrap_file(settings.bootstrap)
     setup_logging(settings.log_level)
     _raise_descriptor_limit()
     sock = _bind(settings.host, settings.port)
     if settings.port == 0:
         settings = _settings(**{**flags, "port": sock.getsockname()[1]})
-    _initialize_and_announce(settings)
+    _initialize_and_announce(settings, document)
     os.environ.update(to_env(settings))
     _run_uvicorn(settings, sock)
 
@@ -137,8 +141,9 @@ def _raise_descriptor_limit() -> None:
             resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
 
 
-def _initialize_and_announce(settings: Settings) -> None:
-    """Migrate, create keys and root credentials once, in the parent, then print the banner."""
+def _initialize_and_announce(settings: Settings, document: Any = None) -> None:
+    """Migrate, create keys and root credentials once, in the parent, apply the bootstrap
+    file if there is one, then print the banner."""
     from idpool.app import build_services
 
     try:
@@ -146,9 +151,50 @@ def _initialize_and_announce(settings: Settings) -> None:
     except Exception as exc:
         raise click.ClickException(f"idpool cannot start: {exc}") from None
     try:
+        if document is not None:
+            _apply_bootstrap(settings, services.root.access_key_id, services.root.secret_access_key, document)
         _banner(settings, services.root.access_key_id, services.root.secret_access_key if services.root_created else None)
     finally:
         services.close()
+
+
+def _bootstrap_file(path: Path) -> Any:
+    """The bootstrap file, read and checked before anything is created."""
+    from idpool.bootstrap.commands import load_or_exit
+
+    return load_or_exit(path)
+
+
+def _apply_bootstrap(settings: Settings, access_key_id: str, secret: str, document: Any) -> None:
+    """``--bootstrap``: apply the file through the AWS APIs, as root, to a private server on a
+    loopback port of its own, before the public port answers: a client that sees
+    ``/health`` 200 sees the file applied."""
+    import boto3
+
+    from idpool.app import build_services
+    from idpool.bootstrap.apply import apply
+    from idpool.bootstrap.aws import Clients
+    from idpool.bootstrap.commands import show_new_keys
+    from idpool.bootstrap.errors import BootstrapError
+    from idpool.bootstrap.report import Report
+    from idpool.web.threaded import ThreadedServer
+
+    try:
+        private = ThreadedServer(lambda _port: build_services(settings)).start()
+    except Exception as exc:
+        raise click.ClickException(f"--bootstrap {settings.bootstrap}: cannot start the private server: {exc}") from None
+    try:
+        session = boto3.Session(aws_access_key_id=access_key_id, aws_secret_access_key=secret,
+                                region_name=settings.region)
+        click.echo(f"bootstrap {settings.bootstrap}:")
+        report = apply(document, Clients.from_session(session, private.url), Report(emit=click.echo))
+    except BootstrapError as exc:
+        raise click.ClickException(f"--bootstrap {settings.bootstrap}: {exc}") from None
+    finally:
+        private.stop()
+    click.echo(report.summary())
+    show_new_keys(report.new_access_keys)
+    click.echo("")
 
 
 def _banner(settings: Settings, access_key_id: str, new_secret: str | None) -> None:
@@ -261,6 +307,18 @@ def migrate(**flags: Any) -> None:
     click.echo("schema is up to date")
 
 
+@main.command("import")
+@click.argument("file", type=click.Path(path_type=Path, dir_okay=False))
+@_common
+def import_file(file: Path, **flags: Any) -> None:
+    """Write FILE (from `idpool export`) into this store, keeping every pool id, IdentityId
+    and login. Records the store already has are left as they are."""
+    from idpool.bootstrap.commands import import_into
+
+    settings = _settings(**flags)
+    import_into(file, settings, _describe_database(settings))
+
+
 @main.group()
 def guests() -> None:
     """Unauthenticated identities (guests)."""
@@ -367,3 +425,7 @@ def _sqlite_file(settings: Settings) -> Path | None:
     if settings.database_url.startswith("sqlite:///"):
         return Path("/" + settings.database_url.removeprefix("sqlite:///").lstrip("/"))
     return None
+
+
+main.add_command(apply_command)
+main.add_command(export_command)

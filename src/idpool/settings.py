@@ -52,6 +52,7 @@ class Settings:
     unused_guest_days: int = 90  # 0: keep unused guests forever
     tracing: str = "off"  # off | console | otlp
     metrics_dir: str | None = None  # set by `serve --workers N` for its workers
+    bootstrap: Path | None = None  # a bootstrap file ``idpool serve`` applies before it answers
 
     @property
     def issuer_url(self) -> str:
@@ -153,6 +154,7 @@ ENV_FIELDS = {
     "unused_guest_days": int,
     "tracing": str,
     "metrics_dir": str,
+    "bootstrap": Path,
 }
 
 # One line per variable, for ``idpool serve --help`` (a test keeps it complete).
@@ -182,12 +184,14 @@ DESCRIPTIONS = {
     "unused_guest_days": "delete guests that never got a token or credentials after N days [90; 0: never]",
     "tracing": "OpenTelemetry traces: off, console or otlp (needs idpool[tracing]) [off]",
     "metrics_dir": "where --workers N share their metrics (set by idpool serve) [a private temp dir]",
+    "bootstrap": "a bootstrap file (YAML or JSON) applied before the port answers [none]",
 }
 
 _KIND_ACCEPTS = {int: "a whole number", float: "a number of seconds"}
 # Settings that ``idpool serve`` also takes as a flag (cli.py).
 _FLAGS = frozenset({"host", "port", "data_dir", "database_url", "region", "account_id", "issuer", "workers",
-                    "quotas", "redis_url", "trusted_proxies", "audit_log", "unused_guest_days"})
+                    "quotas", "redis_url", "trusted_proxies", "audit_log", "unused_guest_days",
+                    "bootstrap"})
 
 
 def proxy_networks(text: str) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:

@@ -202,6 +202,14 @@ class Store(Protocol):
     def prune_rate_counters(self, now_epoch: int) -> int:
         """Delete the counters whose ``expires_at`` is at or before ``now_epoch``; return how many."""
 
+    def import_identity(self, identity: Identity) -> None:
+        """Write an identity exactly as given (id, timestamps, ``authenticated``, ``disabled``
+        and logins) in one transaction: ``idpool import`` moves identities between
+        installations without changing an IdentityId. ``AlreadyExists`` if the id is taken,
+        ``NotFound`` if the pool is missing, ``Conflict`` (with ``login`` and ``owner``) if a
+        login is linked to another identity of the pool; nothing is written then. A disabled
+        identity with logins is refused (``ValueError``): no login is ever on a disabled one."""
+
     # --- OpenID token signing keys --------------------------------------------------------
     def list_signing_keys(self) -> list[SigningKey]:
         """Every stored key, newest first."""

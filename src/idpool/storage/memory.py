@@ -41,7 +41,7 @@ from typing import TypeVar
 
 from idpool.model import AccessKey, Identity, IdentityPool, Login, Role, SigningKey, User, pool_from_json, pool_to_json
 from idpool.storage import AlreadyExists, Conflict, Disabled, LimitReached, NotFound, Unavailable
-from idpool.storage.rules import check_status, same_entity
+from idpool.storage.rules import check_importable, check_status, same_entity
 
 _R = TypeVar("_R")
 MEMORY_PREFIX = "memory://"
@@ -92,6 +92,13 @@ def named_database(name: str) -> MemoryDatabase:
     store again in one process) keeps what it created at start."""
     with _NAMED_LOCK:
         return _NAMED.setdefault(name, MemoryDatabase())
+
+
+def forget_named_database(name: str) -> None:
+    """Let the database called ``name`` go (the testing kit, when a server it named stops);
+    handles still open on it keep it, and the next ``named_database(name)`` is a new one."""
+    with _NAMED_LOCK:
+        _NAMED.pop(name, None)
 
 
 def memory_database_name(url: str) -> str:
@@ -330,6 +337,20 @@ class MemoryStore:
             for bucket in over:
                 del t.rate_counters[bucket]
             return len(over)
+
+    def import_identity(self, identity: Identity) -> None:
+        check_importable(identity)
+        stored = _stored_identity(dataclasses.replace(identity, logins=tuple(set(identity.logins))))
+        with self._tx() as t:
+            if identity.identity_id in t.identities:
+                raise AlreadyExists(f"identity {identity.identity_id} already exists")
+            if identity.pool_id not in t.pools:
+                raise NotFound(f"identity pool {identity.pool_id} not found")
+            for login in stored.logins:
+                owner = t.login_owners.get((identity.pool_id, login))
+                if owner is not None:
+                    raise Conflict("login is linked to another identity", login=login, owner=owner)
+            _put_identity(t, stored)
 
     # --- OpenID token signing keys -------------------------------------------------------
     def list_signing_keys(self) -> list[SigningKey]:

@@ -5,6 +5,8 @@ Callers breaking them are programming errors (``ValueError``), not storage error
 
 from __future__ import annotations
 
+from idpool.model import Identity
+
 KEY_STATUSES = ("Active", "Inactive")
 
 
@@ -17,3 +19,9 @@ def same_entity(kind: str, old_ids: tuple[str, ...], new_ids: tuple[str, ...]) -
 def check_status(status: str) -> None:
     if status not in KEY_STATUSES:
         raise ValueError(f"an access key's status is Active or Inactive, not {status!r}")
+
+
+def check_importable(identity: Identity) -> None:
+    """An imported identity keeps the schema's invariant: no login on a disabled identity."""
+    if identity.disabled and identity.logins:
+        raise ValueError("a disabled identity has no logins (a merge moved them away)")

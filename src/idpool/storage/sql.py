@@ -38,6 +38,7 @@ from idpool.model import Identity, IdentityPool, Login, SigningKey, pool_from_js
 from idpool.storage import AlreadyExists, Conflict, Disabled, LimitReached, NotFound, Unavailable
 from idpool.storage import queries as q
 from idpool.storage.flavors import Flavor, ForeignKeyViolation, RetryTransaction, Row, Tx, UniqueViolation
+from idpool.storage.rules import check_importable
 from idpool.storage.sql_iam import IamSqlMixin
 from idpool.storage.sql_upkeep import UpkeepSqlMixin
 
@@ -317,6 +318,19 @@ class SqlStore(IamSqlMixin, UpkeepSqlMixin):
 
         if ids:
             self.flavor.run(work, write=True)
+
+    def import_identity(self, identity: Identity) -> None:
+        check_importable(identity)
+
+        def work(tx: Tx) -> None:
+            self._insert_identity(tx, identity)
+            for login in sorted(set(identity.logins)):
+                self._link_one(tx, identity, login, identity.last_modified_at)
+
+        try:
+            self.flavor.run(work, write=True)
+        except AlreadyExists:
+            raise AlreadyExists(f"identity {identity.identity_id} already exists") from None
 
     def _lock_identity(self, tx: Tx, identity_id: str) -> Identity:
         # Lock first, then read in a new statement: under READ COMMITTED that read
