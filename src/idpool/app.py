@@ -26,7 +26,12 @@ from idpool.auth import (
     RootCredentials,
     ensure_root_credentials,
 )
-from idpool.auth.credentials import TemporaryCredentials, UserAccessKeys
+from idpool.auth.credentials import (
+    CredentialSource,
+    TemporaryCredentials,
+    UserAccessKeys,
+    existing_root_credentials,
+)
 from idpool.clock import Clock, SystemClock
 from idpool.iam.service import IamService
 from idpool.identity_pools.credentials import EnhancedFlow
@@ -140,11 +145,11 @@ class RequestAuth:
 
 def build_request_auth(settings: Settings, store: Store, *, clock: Clock | None = None) -> RequestAuth:
     """The credential chain and policy authorizer over ``store``, which ``idpool serve`` has
-    migrated and given root credentials (given ones, IDPOOL_ROOT_*, win as they do there).
-    Nothing is created here but what ``ensure_root_credentials`` would create anyway."""
+    migrated. Root signs only if ``idpool serve`` has root credentials (given ones,
+    IDPOOL_ROOT_*, win as they do there); nothing is created."""
     clock = clock or SystemClock()
     sealer = Sealer(load_master_key(env_value=settings.master_key, data_dir=settings.data_dir))
-    root, _ = ensure_root_credentials(store, sealer, settings.account_id, _given_root(settings))
+    root = existing_root_credentials(store, sealer, settings.account_id, _given_root(settings))
     credentials = _credential_chain(root, store, sealer, clock)
     return RequestAuth(_authenticator(credentials, clock, settings), PolicyAuthorizer(store, clock), clock)
 
@@ -155,8 +160,9 @@ def _given_root(settings: Settings) -> tuple[str, str] | None:
     return None
 
 
-def _credential_chain(root: RootCredentials, store: Store, sealer: Sealer, clock: Clock) -> CredentialChain:
-    return CredentialChain(root, UserAccessKeys(store, sealer), TemporaryCredentials(sealer, clock))
+def _credential_chain(root: RootCredentials | None, store: Store, sealer: Sealer, clock: Clock) -> CredentialChain:
+    sources: list[CredentialSource] = [UserAccessKeys(store, sealer), TemporaryCredentials(sealer, clock)]
+    return CredentialChain(*([root] if root else []), *sources)
 
 
 def _authenticator(credentials: CredentialChain, clock: Clock, settings: Settings) -> Authenticator:

@@ -271,9 +271,9 @@ def gateway(**flags: Any) -> None:
         raise click.ClickException(str(exc)) from None
     setup_logging(settings.store.log_level)
     _raise_descriptor_limit()
-    _require_master_key(settings.store)
     sock = _bind(settings.host, settings.port)
     with _existing_store(settings.store) as store:
+        _require_master_key(settings.store)
         try:
             app = create_gateway_app(settings, store)
         except Exception as exc:
