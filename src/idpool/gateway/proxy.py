@@ -152,17 +152,8 @@ class GatewayApp:
             return
         inbound = Inbound(ex.method, raw_path, scope.get("query_string", b"").decode("latin-1"), headers,
                           source_ip=ex.source_ip, secure=scope.get("scheme") == "https")
-        reader = BodyReader(receive, limit=self._limits.max_body_bytes, seconds=self._limits.body_timeout)
-        claimed = lower.get("x-amz-content-sha256", "")
-        streams = _has_body(lower) and bool(_SHA256.fullmatch(claimed))
-        content: Any
         try:
-            if streams:
-                inbound = dataclasses.replace(inbound, body_sha256=claimed)
-                content = reader.verified(claimed)
-            else:
-                content = await reader.read()
-                inbound = dataclasses.replace(inbound, body=content)
+            inbound, content = await self._body(inbound, lower, receive)
         except errors.IdpoolError as exc:
             await self._refuse(ex, scope, send, refusal_for(exc))
             return
@@ -175,13 +166,25 @@ class GatewayApp:
             return
         ex.caller = decision.principal.arn
         forwarded = upstream_headers(headers, decision, source_ip=ex.source_ip, scheme=scope.get("scheme", "http"))
-        if streams and "content-length" in lower:
+        if inbound.body_sha256 is not None and "content-length" in lower:  # streamed with its length
             forwarded.append(("content-length", lower["content-length"]))
         query = upstream_query(inbound.query_string)
         target = self._base_path + decision.path.encode("latin-1") + (b"?" + query.encode("latin-1") if query else b"")
         request = self._http_client().build_request(ex.method, self._upstream.copy_with(raw_path=target),
                                                     headers=forwarded, content=content)
         await self._forward(ex, scope, send, request, lower.get("origin"))
+
+    async def _body(self, inbound: Inbound, lower: dict[str, str], receive: Receive) -> tuple[Inbound, Any]:
+        """The request with its body (read whole) or its stated hash (the body streams on),
+        and the content to forward: bytes, a stream checked against the hash, or None."""
+        if not _has_body(lower):
+            return inbound, None  # HTTP/1.1: no Content-Length, no Transfer-Encoding: no body to wait for
+        reader = BodyReader(receive, limit=self._limits.max_body_bytes, seconds=self._limits.body_timeout)
+        claimed = lower.get("x-amz-content-sha256", "")
+        if _SHA256.fullmatch(claimed):
+            return dataclasses.replace(inbound, body_sha256=claimed), reader.verified(claimed)
+        body = await reader.read()
+        return dataclasses.replace(inbound, body=body), body
 
     async def _forward(self, ex: _Exchange, scope: Scope, send: Send, request: httpx.Request,
                        origin: str | None) -> None:
