@@ -32,7 +32,14 @@ from idpool.gateway.body import BodyReader, ClientGone, Receive, too_large
 from idpool.gateway.core import Gateway, Inbound
 from idpool.gateway.cors import Cors
 from idpool.gateway.forwarding import client_headers, upstream_headers, upstream_query
-from idpool.gateway.responses import Refused, internal_failure, missing_authentication_token, refusal_for
+from idpool.gateway.responses import (
+    INTEGRATION_FAILED,
+    INTEGRATION_TIMED_OUT,
+    Refused,
+    internal_failure,
+    missing_authentication_token,
+    refusal_for,
+)
 from idpool.ids import new_request_id
 from idpool.sigv4 import SigV4Error
 
@@ -198,12 +205,12 @@ class GatewayApp:
             ex.error = "ClientGone"
             return
         except httpx.TimeoutException as exc:
-            late = errors.IntegrationTimeout("Endpoint request timed out", detail=f"{type(exc).__name__} after "
+            late = errors.IntegrationTimeout(INTEGRATION_TIMED_OUT, detail=f"{type(exc).__name__} after "
                                              f"{self._limits.upstream_timeout:g} s: {self._upstream}")
             await self._refuse(ex, scope, send, refusal_for(late))
             return
         except httpx.HTTPError as exc:
-            failed = errors.IntegrationFailure("Internal server error",
+            failed = errors.IntegrationFailure(INTEGRATION_FAILED,
                                                detail=f"{type(exc).__name__}: {exc} ({self._upstream})")
             await self._refuse(ex, scope, send, refusal_for(failed))
             return
