@@ -58,12 +58,12 @@ def _settings(**flags: Any) -> Settings:
         raise click.ClickException(str(exc)) from None
 
 
-def _variables_help() -> str:
-    """The epilog of ``serve --help``: every IDPOOL_* variable with a line on what it does."""
-    width = max(len(variable(name)) for name in ENV_FIELDS)
-    lines = [f"  {variable(name):<{width}}  {DESCRIPTIONS[name]}" for name in ENV_FIELDS]
+def _variables_help(rows: dict[str, str], intro: str = "Every setting", outro: str = "") -> str:
+    """A ``--help`` epilog: every variable with a line on what it does ({variable: line})."""
+    width = max(len(name) for name in rows)
+    lines = [f"  {name:<{width}}  {line}" for name, line in rows.items()]
     # "\b" keeps click from re-wrapping the table.
-    return "Every setting is also read from the environment (a flag given wins):\n\n\b\n" + "\n".join(lines)
+    return f"{intro} is also read from the environment (a flag given wins):\n\n\b\n" + "\n".join(lines) + outro
 
 
 class JsonLines(logging.Formatter):
@@ -95,7 +95,7 @@ def main() -> None:
     """idpool: Amazon Cognito Identity Pools, STS and IAM, self-hosted."""
 
 
-@main.command(epilog=_variables_help())
+@main.command(epilog=_variables_help({variable(name): DESCRIPTIONS[name] for name in ENV_FIELDS}))
 @click.option("--host", default=None, help="Interface to listen on [127.0.0.1]")
 @click.option("--port", type=int, default=None, help="Port [8740]; 0 picks a free one")
 @_common
@@ -237,19 +237,11 @@ def worker_app() -> Any:
     return create_app(starter=lambda: build_services(settings), **limits)
 
 
-def _gateway_variables_help() -> str:
-    """The epilog of ``gateway --help``: its own IDPOOL_GATEWAY_* variables, then the store's."""
-    names = [gateway_variable(name) for name in GATEWAY_ENV_FIELDS]
-    width = max(len(name) for name in names)
-    lines = [f"  {name:<{width}}  {GATEWAY_DESCRIPTIONS[field]}" for name, field in zip(names, GATEWAY_ENV_FIELDS,
-                                                                                        strict=True)]
-    return ("The gateway's settings are also read from the environment (a flag given wins):\n\n\b\n"
-            + "\n".join(lines) + "\n\nThe store (data dir or database URL, master key, region, account) and "
-            "IDPOOL_CLOCK_SKEW_SECONDS, IDPOOL_HEADER_TIMEOUT_SECONDS, IDPOOL_BODY_TIMEOUT_SECONDS, "
-            "IDPOOL_DRAIN_SECONDS and IDPOOL_LOG_LEVEL are read as `idpool serve` reads them.")
-
-
-@main.command(epilog=_gateway_variables_help())
+@main.command(epilog=_variables_help(
+    {gateway_variable(name): GATEWAY_DESCRIPTIONS[name] for name in GATEWAY_ENV_FIELDS}, "Each gateway setting",
+    "\n\nThe store (data dir or database URL, master key, region, account), IDPOOL_CLOCK_SKEW_SECONDS, "
+    "IDPOOL_HEADER_TIMEOUT_SECONDS, IDPOOL_BODY_TIMEOUT_SECONDS, IDPOOL_DRAIN_SECONDS and IDPOOL_LOG_LEVEL are "
+    "read as `idpool serve` reads them."))
 @click.option("--upstream", default=None, help="URL of the HTTP service behind the gateway (required)")
 @click.option("--api-id", default=None, help="API id in execute-api ARNs [api]")
 @click.option("--stage", default=None, help="Stage: requests go to /<stage>/<path> [prod]")

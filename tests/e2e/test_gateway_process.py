@@ -23,11 +23,13 @@ from tests.gateway.support import (
     process_env,
     signed,
 )
+from tests.multinode.cluster import fresh_database
 from tests.support import ROOT_KEY, ROOT_SECRET
 
 pytestmark = pytest.mark.slow
 
 ROOT_ENV = {"IDPOOL_ROOT_ACCESS_KEY_ID": ROOT_KEY, "IDPOOL_ROOT_SECRET_ACCESS_KEY": ROOT_SECRET}
+MASTER_KEY = "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY="
 
 
 @pytest.fixture
@@ -82,3 +84,23 @@ def test_the_gateway_logs_one_json_line_per_request(serve: Any, tmp_path: Path, 
         403, "AccessDeniedException", notes.assumed_arn(notes.auth_role))
     assert (unsigned["status"], unsigned["error"], unsigned["caller"]) == (403, "MissingAuthenticationTokenException", None)
     assert notes.alice.credentials.token not in json.dumps(lines)
+
+
+@pytest.mark.postgres
+def test_gateway_on_postgresql_shares_only_the_database_and_master_key(serve: Any, tmp_path: Path, upstream: Any,
+                                                                       postgres_admin_url: str) -> None:
+    """Each process has a data directory of its own: the database URL and IDPOOL_MASTER_KEY
+    make them one installation, as for a cluster of serve nodes."""
+    shared = {**ROOT_ENV, "IDPOOL_MASTER_KEY": MASTER_KEY}
+    with fresh_database(postgres_admin_url) as url:
+        served = serve("--account-id", ACCOUNT, "--database-url", url, data_dir=tmp_path / "serve", env=shared)
+        notes = build_notes(served)
+        gateway = GatewayProcess("--upstream", upstream[1].url, "--database-url", url, "--account-id", ACCOUNT,
+                                 "--data-dir", str(tmp_path / "gateway"), env=process_env(**shared))
+        try:
+            mine = call("GET", f"{gateway.url}/prod/notes/{notes.alice.identity_id}", notes.alice.credentials)
+            assert mine.status_code == 200, mine.text
+            theirs = call("GET", f"{gateway.url}/prod/notes/{notes.alice.identity_id}", notes.bob.credentials)
+            assert error_of(theirs)[:2] == (403, "AccessDeniedException")
+        finally:
+            assert gateway.stop() == 0

@@ -160,11 +160,12 @@ class Upstream:
 
 # --- the gateway in this process -----------------------------------------------------------
 def in_process_gateway(live: LiveServer, upstream_url: str, *, cors: Sequence[str] = ("*",),
-                       limits: Limits | None = None, authenticator: Any = None) -> AsgiThread:
+                       limits: Limits | None = None, authenticator: Any = None, authorizer: Any = None) -> AsgiThread:
     """The gateway app on the live idpool's credentials and policies (its authenticator and
     authorizer, as ``idpool gateway`` builds them over the same store)."""
     services = live.services
-    gateway = Gateway(Api(REGION, ACCOUNT), authenticator or services.api.authenticator, services.authorizer)
+    gateway = Gateway(Api(REGION, ACCOUNT), authenticator or services.api.authenticator,
+                      authorizer or services.authorizer)
     app = GatewayApp(gateway, upstream_url, cors=Cors(cors), limits=limits or Limits(), healthy=lambda: True)
     return AsgiThread(app).start()
 

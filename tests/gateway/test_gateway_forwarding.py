@@ -14,6 +14,8 @@ import httpx
 import pytest
 from botocore.credentials import Credentials
 
+from idpool import storage
+from idpool.auth import PolicyAuthorizer
 from idpool.gateway.proxy import Limits
 from tests.gateway.support import CONTEXT, AsgiThread, Notes, call, error_of, in_process_gateway, signed
 from tests.support import ROOT_KEY, ROOT_SECRET, LiveServer
@@ -184,3 +186,44 @@ def test_ambiguous_paths_are_refused(gateway: AsgiThread, path: str) -> None:
 
 def test_health_is_the_gateways_own(gateway: AsgiThread) -> None:
     assert httpx.get(f"{gateway.url}/health").status_code == 200
+
+
+def test_a_body_sent_too_slowly_is_cut_off(live: LiveServer, upstream: Any, notes: Notes) -> None:
+    """Half a body, then silence: 408 at the body deadline, in API Gateway's shape."""
+    slow = in_process_gateway(live, upstream[1].url, limits=Limits(body_timeout=0.3))
+    try:
+        path = f"/prod/notes/{notes.alice.identity_id}"
+        _, headers = signed("POST", slow.url + path, notes.alice.credentials, body=b"x" * 100)
+        connection = http.client.HTTPConnection("127.0.0.1", slow.port, timeout=30)
+        try:
+            connection.putrequest("POST", path, skip_host=True, skip_accept_encoding=True)
+            for name, value in {**headers, "Host": f"127.0.0.1:{slow.port}", "Content-Length": "100"}.items():
+                connection.putheader(name, value)
+            connection.endheaders(b"x" * 50)  # half of it
+            answer = connection.getresponse()
+            body = json.loads(answer.read())
+        finally:
+            connection.close()
+        assert (answer.status, answer.getheader("x-amzn-errortype")) == (408, "RequestTimeoutException")
+        assert body == {"message": "The request body was not received within 0.3 seconds."}
+    finally:
+        slow.stop()
+
+
+def test_a_store_that_cannot_be_reached_is_a_503(live: LiveServer, upstream: Any, notes: Notes) -> None:
+    """The caller's role cannot be read: the gateway says so, retryably, and lets nothing through."""
+    services = live.services
+
+    class Unreachable:
+        def __getattr__(self, name: str) -> Any:
+            def unavailable(*args: Any, **kwargs: Any) -> Any:
+                raise storage.Unavailable("connection refused")
+
+            return unavailable
+
+    cut_off = in_process_gateway(live, upstream[1].url, authorizer=PolicyAuthorizer(Unreachable(), services.clock))
+    try:
+        response = call("GET", f"{cut_off.url}/prod/notes/{notes.alice.identity_id}", notes.alice.credentials)
+        assert error_of(response) == (503, "ServiceUnavailableException", {"message": "Service Unavailable"})
+    finally:
+        cut_off.stop()
