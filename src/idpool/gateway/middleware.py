@@ -32,6 +32,7 @@ from idpool.ids import new_request_id
 
 Scope = dict[str, Any]
 _WITHHELD = frozenset({b"authorization", b"x-amz-security-token", CONTEXT_HEADER.encode()})
+_APP_CORS = frozenset({b"access-control-allow-origin", b"access-control-allow-credentials"})  # ours decide
 
 
 class IamAuthorization:
@@ -101,7 +102,7 @@ class IamAuthorization:
 
         async def sending(message: dict[str, Any]) -> None:
             if message["type"] == "http.response.start":
-                kept = [(k, v) for k, v in message.get("headers", []) if k.lower() != b"access-control-allow-origin"]
+                kept = [(k, v) for k, v in message.get("headers", []) if k.lower() not in _APP_CORS]
                 message = {**message, "headers": kept + extra}
             await send(message)
 
