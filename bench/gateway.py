@@ -18,7 +18,8 @@ client:
    own signing is not counted), p50 and p99, and the p50 overhead;
 3. throughput through the gateway with ``--concurrency`` clients for ``--seconds``.
 
-Prints a Markdown table for docs/GATEWAY.md.
+Prints a Markdown table for docs/GATEWAY.md. ``BENCH_LOG_LEVEL=info`` keeps the processes'
+request logs (in the temporary folder, removed after a successful run).
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ import json
 import os
 import platform
 import re
+import shutil
 import signal
 import socket
 import statistics
@@ -272,6 +274,7 @@ def main() -> None:
         for proc in reversed(procs):
             proc.send_signal(signal.SIGTERM)
             proc.wait(timeout=30)
+    shutil.rmtree(work)  # kept when a step failed: its logs (serve.log, gateway.log) say why
 
     rows = [("Gateway.check alone (SigV4 + policy, role read from SQLite)", *percentiles(alone)),
             ("upstream directly", *percentiles(direct)), ("through idpool gateway", *percentiles(through))]
