@@ -3,7 +3,8 @@
 ``build_services`` opens the store, applies migrations, loads the master key, makes
 sure there is a signing key and root credentials, and wires the domain services.
 ``idpool.web`` turns the result into an ASGI app; the CLI and the console call the same
-services.
+services. ``build_request_auth`` wires only the authentication and authorization of signed
+requests, over a store ``idpool serve`` has set up: what ``idpool gateway`` runs on.
 """
 
 from __future__ import annotations
@@ -27,7 +28,12 @@ from idpool.auth import (
     RootCredentials,
     ensure_root_credentials,
 )
-from idpool.auth.credentials import TemporaryCredentials, UserAccessKeys
+from idpool.auth.credentials import (
+    CredentialSource,
+    TemporaryCredentials,
+    UserAccessKeys,
+    existing_root_credentials,
+)
 from idpool.clock import Clock, SystemClock
 from idpool.iam.service import IamService
 from idpool.identity_pools.credentials import EnhancedFlow
@@ -135,18 +141,15 @@ def build_services(
     raw_store = store or open_store(settings.database_url, settings.data_dir)
     store = cast(Store, TimedStore(raw_store, metrics.store_latency))
     ensure_signing_key(store, sealer, clock, settings.region)
-    given = None
-    if settings.root_access_key_id and settings.root_secret_access_key:
-        given = (settings.root_access_key_id, settings.root_secret_access_key)
-    root, created = ensure_root_credentials(store, sealer, settings.account_id, given)
+    root, created = ensure_root_credentials(store, sealer, settings.account_id, _given_root(settings))
+    credentials = _credential_chain(root, store, sealer, clock)
+    authorizer = PolicyAuthorizer(store, clock)
     cache = KeyRingCache(store, sealer, clock)
     keys = IssuerKeys(cache, settings.issuer_url, clock)
     factory = TokenFactory(keys, settings.issuer_url)
     pools = PoolService(store, clock, settings.region)
     identities = IdentityService(store, clock, pools, factory, settings.max_guests_per_pool or None)
     sts = StsService(store, clock, sealer, keys, check_subject=_subject_check(store, pools, keys, clock))
-    credentials = CredentialChain(root, UserAccessKeys(store, sealer), TemporaryCredentials(sealer, clock))
-    authorizer = PolicyAuthorizer(store, clock)
     iam = IamService(store, clock, sealer)
     enhanced = EnhancedFlow(identities, sts)
     metrics.add_collector(SigningKeyCollector(store.list_signing_keys, clock.now))
@@ -164,7 +167,7 @@ def build_services(
             "sts": StsApi(sts),
             "iam": IamApi(iam),
         },
-        authenticator=Authenticator(credentials, clock, dt.timedelta(seconds=settings.clock_skew_seconds)),
+        authenticator=_authenticator(credentials, clock, settings),
         authorizer=authorizer,
         region=settings.region,
         observer=observer,
@@ -202,6 +205,42 @@ def _counters(settings: Settings, store: Store) -> Counters:
     if settings.workers > 1 or url.startswith(("postgresql://", "postgres://")):
         return StoreCounters(store)
     return LocalCounters()
+
+
+@dataclass(frozen=True)
+class RequestAuth:
+    """Who signed a request and whether they may: the authenticator and authorizer every
+    signed entry point shares, for one that serves no AWS API itself (the gateway)."""
+
+    authenticator: Authenticator
+    authorizer: Authorizer
+    clock: Clock
+
+
+def build_request_auth(settings: Settings, store: Store, *, clock: Clock | None = None) -> RequestAuth:
+    """The credential chain and policy authorizer over ``store``, which ``idpool serve`` has
+    migrated. Root signs only if ``idpool serve`` has root credentials (given ones,
+    IDPOOL_ROOT_*, win as they do there); nothing is created."""
+    clock = clock or SystemClock()
+    sealer = Sealer(load_master_key(env_value=settings.master_key, data_dir=settings.data_dir))
+    root = existing_root_credentials(store, sealer, settings.account_id, _given_root(settings))
+    credentials = _credential_chain(root, store, sealer, clock)
+    return RequestAuth(_authenticator(credentials, clock, settings), PolicyAuthorizer(store, clock), clock)
+
+
+def _given_root(settings: Settings) -> tuple[str, str] | None:
+    if settings.root_access_key_id and settings.root_secret_access_key:
+        return settings.root_access_key_id, settings.root_secret_access_key
+    return None
+
+
+def _credential_chain(root: RootCredentials | None, store: Store, sealer: Sealer, clock: Clock) -> CredentialChain:
+    sources: list[CredentialSource] = [UserAccessKeys(store, sealer), TemporaryCredentials(sealer, clock)]
+    return CredentialChain(*([root] if root else []), *sources)
+
+
+def _authenticator(credentials: CredentialChain, clock: Clock, settings: Settings) -> Authenticator:
+    return Authenticator(credentials, clock, dt.timedelta(seconds=settings.clock_skew_seconds))
 
 
 def _subject_check(store: Store, pools: PoolService, keys: IssuerKeys, clock: Clock) -> Any:

@@ -1,4 +1,4 @@
-"""The ``idpool`` command: serve, migrate, keys rotate|list, apply, export, import.
+"""The ``idpool`` command: serve, gateway, migrate, keys rotate|list, apply, export, import.
 
 Flags mirror ``IDPOOL_*`` variables (``idpool serve --help`` lists them); settings are
 validated once here, and a bad one is a one-line error, never a traceback.
@@ -26,9 +26,14 @@ from idpool.bootstrap.commands import apply_command, export_command
 from idpool.settings import (
     DESCRIPTIONS,
     ENV_FIELDS,
+    GATEWAY_DESCRIPTIONS,
+    GATEWAY_ENV_FIELDS,
+    GatewaySettings,
     Settings,
     SettingsError,
     from_env,
+    gateway_from_env,
+    gateway_variable,
     to_env,
     variable,
 )
@@ -54,12 +59,12 @@ def _settings(**flags: Any) -> Settings:
         raise click.ClickException(str(exc)) from None
 
 
-def _variables_help() -> str:
-    """The epilog of ``serve --help``: every IDPOOL_* variable with a line on what it does."""
-    width = max(len(variable(name)) for name in ENV_FIELDS)
-    lines = [f"  {variable(name):<{width}}  {DESCRIPTIONS[name]}" for name in ENV_FIELDS]
+def _variables_help(rows: dict[str, str], intro: str = "Every setting", outro: str = "") -> str:
+    """A ``--help`` epilog: every variable with a line on what it does ({variable: line})."""
+    width = max(len(name) for name in rows)
+    lines = [f"  {name:<{width}}  {line}" for name, line in rows.items()]
     # "\b" keeps click from re-wrapping the table.
-    return "Every setting is also read from the environment (a flag given wins):\n\n\b\n" + "\n".join(lines)
+    return f"{intro} is also read from the environment (a flag given wins):\n\n\b\n" + "\n".join(lines) + outro
 
 
 class JsonLines(logging.Formatter):
@@ -91,7 +96,7 @@ def main() -> None:
     """idpool: Amazon Cognito Identity Pools, STS and IAM, self-hosted."""
 
 
-@main.command(epilog=_variables_help())
+@main.command(epilog=_variables_help({variable(name): DESCRIPTIONS[name] for name in ENV_FIELDS}))
 @click.option("--host", default=None, help="Interface to listen on [127.0.0.1]")
 @click.option("--port", type=int, default=None, help="Port [8740]; 0 picks a free one")
 @_common
@@ -236,10 +241,8 @@ def _describe_database(settings: Settings) -> str:
     return f"postgresql {url.hostname or 'localhost'}:{url.port or 5432}{url.path}"
 
 
-def _run_uvicorn(settings: Settings, sock: socket.socket) -> None:
+def _draining_server(config: Any) -> Any:
     import uvicorn
-
-    from idpool.web.edge import uvicorn_config
 
     class Server(uvicorn.Server):
         """SIGTERM/SIGINT: stop accepting, drain in-flight requests, then exit 0
@@ -252,9 +255,15 @@ def _run_uvicorn(settings: Settings, sock: socket.socket) -> None:
                 signal.signal(sig, self.handle_exit)
             yield
 
+    return Server(config)
+
+
+def _run_uvicorn(settings: Settings, sock: socket.socket) -> None:
+    from idpool.web.edge import uvicorn_config
+
     timeouts = {"header_timeout": settings.header_timeout_seconds, "drain_seconds": settings.drain_seconds}
     if settings.workers == 1:
-        Server(uvicorn_config(worker_app(), **timeouts)).run(sockets=[sock])
+        _draining_server(uvicorn_config(worker_app(), **timeouts)).run(sockets=[sock])
         return
     from uvicorn.supervisors import Multiprocess
 
@@ -293,6 +302,78 @@ def worker_app() -> Any:
         # before it accepts, so no worker can answer "starting" after /health said 200.
         return create_app(services=build_services(settings), **limits)
     return create_app(starter=lambda: build_services(settings), **limits)
+
+
+@main.command(epilog=_variables_help(
+    {gateway_variable(name): GATEWAY_DESCRIPTIONS[name] for name in GATEWAY_ENV_FIELDS}, "Each gateway setting",
+    "\n\nThe store (data dir or database URL, master key, region, account), IDPOOL_CLOCK_SKEW_SECONDS, "
+    "IDPOOL_HEADER_TIMEOUT_SECONDS, IDPOOL_BODY_TIMEOUT_SECONDS, IDPOOL_DRAIN_SECONDS and IDPOOL_LOG_LEVEL are "
+    "read as `idpool serve` reads them."))
+@click.option("--upstream", default=None, help="URL of the HTTP service behind the gateway (required)")
+@click.option("--api-id", default=None, help="API id in execute-api ARNs [api]")
+@click.option("--stage", default=None, help="Stage: requests go to /<stage>/<path> [prod]")
+@click.option("--host", default=None, help="Interface to listen on [127.0.0.1]")
+@click.option("--port", type=int, default=None, help="Port [8750]; 0 picks a free one")
+@click.option("--cors-origins", default=None, help="Origins allowed from browsers, comma-separated, or * [*]")
+@_common
+def gateway(**flags: Any) -> None:
+    """IAM authorization in front of any HTTP service, as API Gateway's AWS_IAM does it.
+
+    Requests must be SigV4-signed for execute-api with credentials idpool issued or knows;
+    execute-api:Invoke is authorized on arn:aws:execute-api:<region>:<account>:<api-id>/<stage>/<METHOD>/<path>.
+    Uses the store of `idpool serve` (same data dir or database, same master key)."""
+    from idpool.gateway.server import create_gateway_app
+
+    try:
+        settings = gateway_from_env(**flags)
+    except SettingsError as exc:
+        raise click.ClickException(str(exc)) from None
+    setup_logging(settings.store.log_level)
+    _raise_descriptor_limit()
+    sock = _bind(settings.host, settings.port)
+    with _existing_store(settings.store) as store:
+        _require_master_key(settings.store)
+        try:
+            app = create_gateway_app(settings, store)
+        except Exception as exc:
+            raise click.ClickException(f"idpool gateway cannot start: {exc}") from None
+        _gateway_banner(settings, sock.getsockname()[1])
+        _run_gateway(settings, app, sock)
+
+
+def _gateway_banner(settings: GatewaySettings, port: int) -> None:
+    host = "127.0.0.1" if settings.host in ("0.0.0.0", "") else settings.host
+    host = f"[{host}]" if ":" in host else host
+    store = settings.store
+    lines = [
+        f"idpool gateway {__version__} listening on http://{host}:{port}",
+        f"  stage    http://{host}:{port}/{settings.stage}/<path>  ->  {settings.upstream_base}/<path>",
+        f"  arn      arn:aws:execute-api:{store.region}:{store.account_id}:{settings.api_id}/{settings.stage}/<METHOD>/<path>",
+        f"  storage  {_describe_database(store)}",
+        f"  cors     {','.join(settings.cors_origins)}",
+    ]
+    click.echo("\n".join(lines), nl=True)
+    sys.stdout.flush()
+
+
+def _run_gateway(settings: GatewaySettings, app: Any, sock: socket.socket) -> None:
+    """One process: the proxying is asynchronous and the checks run in worker threads;
+    start more gateways behind a load balancer to scale out (they keep no state)."""
+    from idpool.web.edge import uvicorn_config
+
+    store = settings.store
+    config = uvicorn_config(app, header_timeout=store.header_timeout_seconds, drain_seconds=store.drain_seconds)
+    _draining_server(config).run(sockets=[sock])
+
+
+def _require_master_key(settings: Settings) -> None:
+    """Commands that work on an existing installation refuse to create a master key: one made
+    now could open nothing sealed before it."""
+    from idpool.keys.sealing import MASTER_KEY_FILE
+
+    key_file = settings.data_dir / MASTER_KEY_FILE
+    if settings.master_key is None and not key_file.exists():
+        raise click.ClickException(f"no master key: {key_file} does not exist and IDPOOL_MASTER_KEY is not set")
 
 
 @main.command()
@@ -353,13 +434,11 @@ def keys_rotate(**flags: Any) -> None:
     from idpool.clock import SystemClock
     from idpool.keys.errors import MasterKeyError
     from idpool.keys.rotation import rotate
-    from idpool.keys.sealing import MASTER_KEY_FILE, Sealer, load_master_key
+    from idpool.keys.sealing import Sealer, load_master_key
 
     settings = _settings(**flags)
     with _existing_store(settings) as store:
-        key_file = settings.data_dir / MASTER_KEY_FILE
-        if settings.master_key is None and not key_file.exists():  # else load_master_key would create one
-            raise click.ClickException(f"no master key: {key_file} does not exist and IDPOOL_MASTER_KEY is not set")
+        _require_master_key(settings)  # else load_master_key would create one
         try:
             sealer = Sealer(load_master_key(env_value=settings.master_key, data_dir=settings.data_dir))
         except MasterKeyError as exc:

@@ -11,6 +11,7 @@ import dataclasses
 import ipaddress
 import os
 import re
+import urllib.parse
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -245,3 +246,127 @@ def to_env(settings: Settings) -> dict[str, str]:
         if value is not None:
             env[variable(name)] = str(value)
     return env
+
+
+# --- idpool gateway ------------------------------------------------------------------------
+# Its own settings read IDPOOL_GATEWAY_*, so a shell (or a compose file) that configures
+# `idpool serve` with IDPOOL_HOST / IDPOOL_PORT does not move the gateway onto the same port.
+# The store settings (data dir, database URL, master key, region, account) are serve's own.
+_STAGE = re.compile(r"[A-Za-z0-9_-]{1,128}")  # API Gateway: letters, digits, hyphens, underscores
+_API_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
+_ORIGIN = re.compile(r"https?://[A-Za-z0-9.-]+(:\d{1,5})?|https?://\[[0-9A-Fa-f:.]+\](:\d{1,5})?")
+
+
+@dataclass(frozen=True)
+class GatewaySettings:
+    """``idpool gateway``: one API (``api_id``, ``stage``) in front of one upstream."""
+
+    store: Settings
+    upstream: str = ""
+    api_id: str = "api"
+    stage: str = "prod"
+    host: str = "127.0.0.1"
+    port: int = 8750
+    cors_origins: tuple[str, ...] = ("*",)
+    max_body_bytes: int = 10 * 1024 * 1024  # API Gateway's payload quota for REST APIs: 10 MB
+    upstream_timeout_seconds: float = 29.0  # API Gateway's default integration timeout
+
+    def validate(self) -> GatewaySettings:
+        if not self.upstream:
+            raise SettingsError(f"{_gateway_where('upstream')} is required: the URL of the HTTP service to put "
+                                "behind the gateway, e.g. http://127.0.0.1:8000")
+        _check_upstream(self.upstream)
+        if not _API_ID.fullmatch(self.api_id):
+            raise _bad_gateway("api_id", repr(self.api_id), "1 to 64 letters, digits, '-' or '_'")
+        if not _STAGE.fullmatch(self.stage) or self.stage == "health":
+            raise _bad_gateway("stage", repr(self.stage), "1 to 128 letters, digits, '-' or '_' (not 'health', "
+                               "the gateway's own /health)")
+        if not 0 <= self.port <= 65535:
+            raise _bad_gateway("port", self.port, "a port number from 0 to 65535 (0 picks a free one)")
+        if self.cors_origins != ("*",) and not all(_ORIGIN.fullmatch(o) for o in self.cors_origins):
+            raise _bad_gateway("cors_origins", repr(",".join(self.cors_origins)),
+                               "'*' or comma-separated origins such as https://app.example.com,http://localhost:3000")
+        if self.max_body_bytes < 1024:
+            raise _bad_gateway("max_body_bytes", self.max_body_bytes, "a number of bytes, at least 1024")
+        if not 0.1 <= self.upstream_timeout_seconds <= 3600:
+            raise _bad_gateway("upstream_timeout_seconds", self.upstream_timeout_seconds, "seconds, from 0.1 to 3600")
+        if (self.store.database_url or "").startswith("memory://"):
+            raise SettingsError("--database-url memory:// lives in one process: the gateway needs the store "
+                                "`idpool serve` uses (SQLite in its data dir, or PostgreSQL)")
+        return self
+
+    @property
+    def upstream_base(self) -> str:
+        """The upstream URL without a trailing slash: request paths are appended to it."""
+        return self.upstream.rstrip("/")
+
+
+GATEWAY_ENV_FIELDS: dict[str, type] = {
+    "upstream": str,
+    "api_id": str,
+    "stage": str,
+    "host": str,
+    "port": int,
+    "cors_origins": str,
+    "max_body_bytes": int,
+    "upstream_timeout_seconds": float,
+}
+
+GATEWAY_DESCRIPTIONS = {
+    "upstream": "URL of the HTTP service behind the gateway (required), e.g. http://127.0.0.1:8000",
+    "api_id": "the API id of execute-api ARNs [api]",
+    "stage": "the stage: requests go to /<stage>/<path> [prod]",
+    "host": "interface to listen on [127.0.0.1]",
+    "port": "port to listen on [8750]; 0 picks a free one and prints it",
+    "cors_origins": "origins allowed to call from a browser, comma-separated, or * [*]",
+    "max_body_bytes": "largest request body forwarded; 413 above it [10485760]",
+    "upstream_timeout_seconds": "how long the upstream may take to answer; 504 after it [29]",
+}
+_GATEWAY_FLAGS = frozenset({"upstream", "api_id", "stage", "host", "port", "cors_origins"})
+
+
+def gateway_variable(name: str) -> str:
+    """The environment variable of a gateway setting: ``port`` -> ``IDPOOL_GATEWAY_PORT``."""
+    return f"IDPOOL_GATEWAY_{name.upper()}"
+
+
+def _gateway_where(name: str) -> str:
+    flag = f"--{name.replace('_', '-')} / " if name in _GATEWAY_FLAGS else ""
+    return flag + gateway_variable(name)
+
+
+def _bad_gateway(name: str, value: object, accepted: str) -> SettingsError:
+    return SettingsError(f"{_gateway_where(name)}: {value} is not accepted; expected {accepted}")
+
+
+def _check_upstream(url: str) -> None:
+    try:
+        parts = urllib.parse.urlsplit(url)
+        port = parts.port
+    except ValueError:
+        parts, port = None, None
+    if (parts is None or parts.scheme not in ("http", "https") or not parts.hostname or parts.query
+            or parts.fragment or parts.username or parts.password or port == 0):
+        raise _bad_gateway("upstream", "(not shown)" if "@" in url else repr(url),
+                           "an http:// or https:// URL with a host, an optional port and base path, "
+                           "no query, fragment or credentials")
+
+
+def gateway_from_env(environ: Mapping[str, str] | None = None, **flags: object) -> GatewaySettings:
+    """Gateway settings: the store's from ``IDPOOL_*`` and its flags (``from_env``), the
+    gateway's own from ``IDPOOL_GATEWAY_*``, flags on top."""
+    environ = os.environ if environ is None else environ
+    store = from_env(environ, **{k: flags.pop(k) for k in list(flags) if k in ENV_FIELDS and k not in GATEWAY_ENV_FIELDS})
+    values: dict[str, object] = {}
+    for name, kind in GATEWAY_ENV_FIELDS.items():
+        raw = environ.get(gateway_variable(name))
+        if raw:
+            try:
+                values[name] = kind(raw.strip() if kind in (int, float) else raw)
+            except ValueError:
+                raise _bad_gateway(name, repr(raw), _KIND_ACCEPTS.get(kind, "a valid value")) from None
+    values.update({k: v for k, v in flags.items() if v is not None})
+    origins = values.pop("cors_origins", None)
+    if isinstance(origins, str):
+        values["cors_origins"] = tuple(o.strip() for o in origins.split(",") if o.strip()) or ("",)
+    return GatewaySettings(store=store, **values).validate()  # type: ignore[arg-type]

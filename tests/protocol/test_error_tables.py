@@ -9,6 +9,7 @@ import inspect
 import pytest
 
 from idpool import errors
+from idpool.gateway.responses import ERRORS as GATEWAY_ERRORS
 from idpool.pipeline import ERROR_TABLES
 from idpool.protocols import JsonProtocol, QueryProtocol, service_model
 from idpool.protocols.wire_errors import WireError
@@ -111,7 +112,9 @@ def test_every_service_names_the_pipelines_own_failures(service: str, table: obj
 
 
 def test_every_domain_error_is_named_by_some_service() -> None:
+    """The AWS services' tables, and the gateway's (its own errors are API Gateway's)."""
     domain = [cls for _, cls in inspect.getmembers(errors, inspect.isclass)
               if issubclass(cls, errors.IdpoolError) and cls is not errors.IdpoolError]
+    tables = [*ERROR_TABLES.values(), GATEWAY_ERRORS]
     for cls in domain:
-        assert any(table.for_exception(cls("m")) for table in ERROR_TABLES.values()), cls.__name__
+        assert any(table.for_exception(cls("m")) for table in tables), cls.__name__

@@ -8,7 +8,7 @@ decides whether that principal may perform an action on a resource, with IAM pol
 evaluation (``idpool.policy``) in the caller's context, and ``Authorizer.explain`` says
 why (the console's policy simulator, on principals from ``simulation``).
 
-    principal.py     Principal, the AccessDenied message
+    principal.py     Principal, CognitoIdentity (a session's Cognito identity), the AccessDenied message
     credentials.py   root key, IAM users' keys, temporary credentials, CredentialChain
     authenticate.py  Authenticator: SigV4 verification against the credential chain
     sign_in.py       KeyPairSignIn: a key pair checked against the chain, in constant time
@@ -19,17 +19,19 @@ why (the console's policy simulator, on principals from ``simulation``).
 from idpool.auth.authenticate import Authenticator
 from idpool.auth.authorizer import Authorizer, PolicyAuthorizer
 from idpool.auth.credentials import CredentialChain, RootCredentials, ensure_root_credentials
-from idpool.auth.principal import Principal, access_denied
+from idpool.auth.principal import CognitoIdentity, Principal, access_denied, cognito_identity
 from idpool.auth.sign_in import KeyPairSignIn
 
 __all__ = [
     "Authenticator",
     "Authorizer",
+    "CognitoIdentity",
     "CredentialChain",
     "KeyPairSignIn",
     "PolicyAuthorizer",
     "Principal",
     "RootCredentials",
     "access_denied",
+    "cognito_identity",
     "ensure_root_credentials",
 ]

@@ -180,9 +180,23 @@ def ensure_root_credentials(
     akid, secret = new_access_key_id("AKIA"), new_secret_access_key()
     sealed = sealer.seal(secret.encode(), aad=f"root:{akid}".encode())
     candidate = json.dumps({"akid": akid, "secret": base64.b64encode(sealed).decode()})
-    stored = json.loads(store.put_setting_if_absent(ROOT_SETTING, candidate))
-    created = stored["akid"] == akid
-    if not created:
-        blob = base64.b64decode(stored["secret"])
-        akid, secret = stored["akid"], sealer.unseal(blob, aad=f"root:{stored['akid']}".encode()).decode()
-    return RootCredentials(account_id, akid, secret), created
+    stored = store.put_setting_if_absent(ROOT_SETTING, candidate)
+    root = _unsealed_root(stored, sealer, account_id)
+    return root, root.access_key_id == akid
+
+
+def existing_root_credentials(
+    store: Store, sealer: Sealer, account_id: str, given: tuple[str, str] | None
+) -> RootCredentials | None:
+    """The root credentials ``idpool serve`` uses, without creating any: for entry points
+    that only check signatures (the gateway), which must never make a root secret nobody saw."""
+    if given:
+        return RootCredentials(account_id, given[0], given[1])
+    stored = store.get_setting(ROOT_SETTING)
+    return _unsealed_root(stored, sealer, account_id) if stored is not None else None
+
+
+def _unsealed_root(stored: str, sealer: Sealer, account_id: str) -> RootCredentials:
+    doc = json.loads(stored)
+    secret = sealer.unseal(base64.b64decode(doc["secret"]), aad=f"root:{doc['akid']}".encode()).decode()
+    return RootCredentials(account_id, doc["akid"], secret)
