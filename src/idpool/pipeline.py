@@ -91,7 +91,7 @@ class _Progress:
 
 
 # Refusals: the audit log records every one, whatever the operation.
-_DENIALS = (errors.AccessDenied, errors.NotAuthorized, errors.TooManyRequests, errors.ExpiredCredentials, SigV4Error)
+DENIALS = (errors.AccessDenied, errors.NotAuthorized, errors.TooManyRequests, errors.ExpiredCredentials, SigV4Error)
 _CLOCK = SystemClock()
 
 
@@ -210,7 +210,7 @@ def _observe(
         error_code=error.code if error else None, error_message=_message(failure) if error else None,
         principal=done.principal, source_ip=req.source_ip, user_agent=headers.get("user-agent"),
         region=ready.region, seconds=time.perf_counter() - started, time=arrived,
-        start_ns=int(arrived.timestamp() * 1e9), denied=isinstance(failure, _DENIALS),
+        start_ns=int(arrived.timestamp() * 1e9), denied=isinstance(failure, DENIALS),
         issued=audited.issues if audited is not None and error is None else None, audit=fields,
         headers=headers,
     ))

@@ -19,6 +19,7 @@ call does, marked ``"via": "console"``.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import logging
 import time
@@ -30,7 +31,8 @@ from idpool import errors
 from idpool.api.context import Call
 from idpool.auth import Principal
 from idpool.ids import new_request_id
-from idpool.pipeline import Ready, authorize_operation, invoke, known_error, log_internal_error
+from idpool.observe.observer import Answered
+from idpool.pipeline import DENIALS, Ready, authorize_operation, invoke, known_error, log_internal_error
 from idpool.protocols.routing import protocol_for
 
 log = logging.getLogger("idpool.access")
@@ -72,7 +74,7 @@ class ConsoleClient:
             protocol_for(service).check(operation, clean)
             return invoke(self._ready, service, operation, call, clean)
 
-        return self._run(service, operation, run)
+        return self._run(service, operation, run, params=clean)
 
     def read(self, service: str, operation: str, reader: Callable[[Call], T], **params: Any) -> T:
         """Authorize ``operation`` as ``call`` would, then run ``reader`` with the authorized
@@ -84,7 +86,7 @@ class ConsoleClient:
             authorize_operation(self._ready, service, operation, call, clean)
             return reader(call)
 
-        return self._run(service, operation, run)
+        return self._run(service, operation, run, params=clean)
 
     def authorize(self, action: str, resource: str) -> None:
         """Authorize an action that has no AWS operation (``idpool:RotateSigningKey``, ...)."""
@@ -95,18 +97,50 @@ class ConsoleClient:
 
         self._run(service, operation, check, table="iam")
 
-    def _run(self, service: str, operation: str, step: Callable[[Call], T], table: str | None = None) -> T:
+    def _run(
+        self, service: str, operation: str, step: Callable[[Call], T], table: str | None = None,
+        params: Mapping[str, Any] | None = None,
+    ) -> T:
         request_id = new_request_id()
-        started = time.perf_counter()
+        started, arrived = time.perf_counter(), dt.datetime.now(dt.UTC)
         call = Call(request_id, self.principal, self._source_ip, self._ready.authorizer)
         failure: ConsoleError | None = None
+        cause: Exception | None = None
+        result: Any = None
         try:
-            return step(call)
+            result = step(call)
+            return result  # type: ignore[no-any-return]
         except Exception as exc:
+            cause = exc
             failure = self._failure(table or service, operation, exc, request_id)
             raise failure from None
         finally:
             self._log(service, operation, failure, request_id, started)
+            self._observe(service, operation, call, params, result, failure, cause, started, arrived)
+
+    def _observe(
+        self, service: str, operation: str, call: Call, params: Mapping[str, Any] | None, result: Any,
+        failure: ConsoleError | None, cause: Exception | None, started: float, arrived: dt.datetime,
+    ) -> None:
+        """A console action is an API call: the same metrics and audit event (``via`` aside)."""
+        observer = self._ready.observer
+        if observer is None:
+            return
+        api = self._ready.apis.get(service)
+        audited = api.audit.get(operation) if api is not None and params is not None else None
+        fields = None
+        if audited is not None and observer.auditing:
+            output = result if failure is None and isinstance(result, Mapping) else {}
+            fields = audited.fields(params or {}, output, call)
+        observer.answered(Answered(
+            request_id=call.request_id, service=service, operation=operation,
+            status=failure.status if failure else 200, error_code=failure.code if failure else None,
+            error_message=failure.message if failure else None, principal=self.principal,
+            source_ip=self._source_ip, user_agent="idpool-console", region=self._ready.region,
+            seconds=time.perf_counter() - started, time=arrived, start_ns=int(arrived.timestamp() * 1e9),
+            denied=isinstance(cause, DENIALS),
+            issued=audited.issues if audited is not None and failure is None else None, audit=fields,
+        ))
 
     @staticmethod
     def _failure(service: str, operation: str, exc: Exception, request_id: str) -> ConsoleError:
