@@ -29,6 +29,7 @@ def test_a_browser_on_root_gets_a_page_about_the_server(live: Any) -> None:
     assert httpx.head(live.url + "/", headers={"Accept": BROWSER_ACCEPT}).status_code == 200
 
 
+@pytest.mark.catalogue("I07")
 def test_the_page_names_the_configured_url_not_the_host_header(live: Any) -> None:
     page = httpx.get(live.url + "/", headers={"Accept": "text/html", "Host": "evil.example"})
     assert page.status_code == 200

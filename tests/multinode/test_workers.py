@@ -70,6 +70,7 @@ def test_both_workers_serve_and_concurrent_calls_all_succeed(workers: tuple[Clus
     assert len(developer) == sum(1 for i in range(160) if i % 4)  # one identity per distinct user
 
 
+@pytest.mark.catalogue("F04")
 def test_fifty_concurrent_first_logins_over_two_workers_make_one_identity(
     workers: tuple[Cluster, Node, set[int]],
 ) -> None:
