@@ -55,6 +55,8 @@ def json_code(body: bytes, operation: Any = GET_ID) -> str:
         b'{"IdentityPoolId":"us-east-1:\\ud800ab"}',  # unpaired surrogate
         b'{"IdentityPoolId":"us-east-1:\\u0000ab"}',
         b'{"IdentityPoolId":"us-east-1:ab","Logins":{"\\udfff":"t"}}',
+        b'"' + b"ab" * 40 + b"{" * 70,  # a string left open: once exponential backtracking (found by fuzzing, P06)
+        b'{"a":"\\"' + b"x{" * 100,
     ],
 )
 def test_json_bombs_are_serialization_exceptions(body: bytes) -> None:
