@@ -96,6 +96,10 @@ def main() -> None:
 @_common
 @click.option("--issuer", default=None, help="Token issuer URL [http://<host>:<port>]")
 @click.option("--workers", type=int, default=None, help="Worker processes [1]")
+@click.option("--quotas", default=None, help="Request-rate quotas: default, aws, off, or a TOML file [default]")
+@click.option("--redis-url", default=None, help="Share quota counters through Redis [the database]")
+@click.option("--trusted-proxies", default=None, help="CIDRs of proxies whose X-Forwarded-For is believed [none]")
+@click.option("--audit-log", default=None, help="Audit log: a file, or - for standard output [off]")
 def serve(**flags: Any) -> None:
     """Serve the AWS APIs, OpenID discovery and JWKS on one port."""
     settings = _settings(**flags)
@@ -208,8 +212,25 @@ def _run_uvicorn(settings: Settings, sock: socket.socket) -> None:
         return
     from uvicorn.supervisors import Multiprocess
 
-    config = uvicorn_config("idpool.cli:worker_app", factory=True, workers=settings.workers, **timeouts)
-    Multiprocess(config, sockets=[sock]).run()
+    with _shared_metrics_dir(settings):
+        config = uvicorn_config("idpool.cli:worker_app", factory=True, workers=settings.workers, **timeouts)
+        Multiprocess(config, sockets=[sock]).run()
+
+
+@contextlib.contextmanager
+def _shared_metrics_dir(settings: Settings) -> Iterator[None]:
+    """A private directory where the workers share their metrics (prometheus_client's
+    multiprocess mode), made before any worker starts and removed when they have all
+    stopped. Set as PROMETHEUS_MULTIPROC_DIR, which the library reads when it is imported."""
+    import shutil
+    import tempfile
+
+    made = tempfile.mkdtemp(prefix="idpool-metrics-")  # 0700
+    os.environ[variable("metrics_dir")] = os.environ["PROMETHEUS_MULTIPROC_DIR"] = made
+    try:
+        yield
+    finally:
+        shutil.rmtree(made, ignore_errors=True)
 
 
 def worker_app() -> Any:
@@ -220,7 +241,7 @@ def worker_app() -> Any:
     settings = from_env()
     setup_logging(settings.log_level)
     limits: dict[str, Any] = {"max_body": settings.max_body_bytes, "body_timeout": settings.body_timeout_seconds,
-                              "drain_seconds": settings.drain_seconds}
+                              "drain_seconds": settings.drain_seconds, "trusted_proxies": settings.trusted_proxies}
     if settings.workers > 1:
         # The parent has migrated and printed the banner; each worker builds its services
         # before it accepts, so no worker can answer "starting" after /health said 200.
@@ -238,6 +259,28 @@ def migrate(**flags: Any) -> None:
     store = open_store(settings.database_url, settings.data_dir)
     store.close()
     click.echo("schema is up to date")
+
+
+@main.group()
+def guests() -> None:
+    """Unauthenticated identities (guests)."""
+
+
+@guests.command("cleanup")
+@_common
+@click.option("--unused-guest-days", type=int, default=None, help="Delete guests never used after this many days [90]")
+def guests_cleanup(**flags: Any) -> None:
+    """Delete guests that never obtained a token or credentials (what each server also does
+    hourly). Safe to run while nodes serve, and on several hosts at once."""
+    from idpool.clock import SystemClock
+    from idpool.identity_pools.guests import GuestCleanup
+
+    settings = _settings(**flags)
+    if settings.unused_guest_days == 0:
+        raise click.ClickException("--unused-guest-days / IDPOOL_UNUSED_GUEST_DAYS is 0: unused guests are kept")
+    with _existing_store(settings) as store:
+        deleted = GuestCleanup(store, SystemClock(), settings.unused_guest_days).run()
+    click.echo(f"deleted {deleted} unused guest identities older than {settings.unused_guest_days} days")
 
 
 @main.group()

@@ -8,6 +8,7 @@ variable (and its flag) and what it accepts, before anything is opened or create
 from __future__ import annotations
 
 import dataclasses
+import ipaddress
 import os
 import re
 from collections.abc import Mapping
@@ -43,6 +44,14 @@ class Settings:
     header_timeout_seconds: float = 10.0
     body_timeout_seconds: float = 30.0
     drain_seconds: float = 30.0
+    quotas: str = "default"  # default | aws | off | the path of a TOML file
+    redis_url: str | None = dataclasses.field(default=None, repr=False)  # may hold a password
+    trusted_proxies: str = ""  # comma-separated CIDRs whose X-Forwarded-For is believed
+    audit_log: str | None = None  # a file, or "-" for standard output; unset: no audit log
+    max_guests_per_pool: int = 0  # 0: no cap
+    unused_guest_days: int = 90  # 0: keep unused guests forever
+    tracing: str = "off"  # off | console | otlp
+    metrics_dir: str | None = None  # set by `serve --workers N` for its workers
 
     @property
     def issuer_url(self) -> str:
@@ -79,7 +88,27 @@ class Settings:
         if self.root_secret_access_key and len(self.root_secret_access_key) < 16:
             raise SettingsError("IDPOOL_ROOT_SECRET_ACCESS_KEY must be at least 16 characters")
         self._validate_database_url()
+        self._validate_observability()
         return self
+
+    def _validate_observability(self) -> None:
+        if not (self.quotas in ("default", "aws", "off") or Path(self.quotas).is_file()):
+            raise _bad("quotas", repr(self.quotas), "default, aws, off, or the path of a TOML quota file")
+        if self.redis_url is not None and not self.redis_url.startswith(("redis://", "rediss://", "unix://")):
+            raise _bad("redis_url", "(not shown)", "a URL starting with redis://, rediss:// or unix://")
+        try:
+            proxy_networks(self.trusted_proxies)
+        except ValueError:
+            raise _bad("trusted_proxies", repr(self.trusted_proxies),
+                       "comma-separated addresses or CIDRs, e.g. 10.0.0.0/8,192.168.1.10") from None
+        if self.audit_log == "":
+            raise _bad("audit_log", "''", "a file path, or - for standard output")
+        if not 0 <= self.max_guests_per_pool <= 10**12:
+            raise _bad("max_guests_per_pool", self.max_guests_per_pool, "a number of identities, 0 for no cap")
+        if not 0 <= self.unused_guest_days <= 36500:
+            raise _bad("unused_guest_days", self.unused_guest_days, "days, from 0 (never) to 36500")
+        if self.tracing not in ("off", "console", "otlp"):
+            raise _bad("tracing", repr(self.tracing), "off, console or otlp")
 
     def _validate_database_url(self) -> None:
         url = self.database_url
@@ -116,6 +145,14 @@ ENV_FIELDS = {
     "header_timeout_seconds": float,
     "body_timeout_seconds": float,
     "drain_seconds": float,
+    "quotas": str,
+    "redis_url": str,
+    "trusted_proxies": str,
+    "audit_log": str,
+    "max_guests_per_pool": int,
+    "unused_guest_days": int,
+    "tracing": str,
+    "metrics_dir": str,
 }
 
 # One line per variable, for ``idpool serve --help`` (a test keeps it complete).
@@ -137,11 +174,25 @@ DESCRIPTIONS = {
     "header_timeout_seconds": "a client must send its request headers within this time [10]",
     "body_timeout_seconds": "a client must send its whole request body within this time [30]",
     "drain_seconds": "on SIGTERM, how long in-flight requests may finish [30]",
+    "quotas": "request-rate quotas: default (abuse protection), aws, off, or a TOML file [default]",
+    "redis_url": "redis://host:6379/0 to share quota counters through Redis [the database]",
+    "trusted_proxies": "proxies (CIDRs) whose X-Forwarded-For names the client [none]",
+    "audit_log": "audit log of changes, issued credentials and refusals: a file, or - for stdout [off]",
+    "max_guests_per_pool": "cap on unauthenticated identities per pool; GetId above it fails [0: none]",
+    "unused_guest_days": "delete guests that never got a token or credentials after N days [90; 0: never]",
+    "tracing": "OpenTelemetry traces: off, console or otlp (needs idpool[tracing]) [off]",
+    "metrics_dir": "where --workers N share their metrics (set by idpool serve) [a private temp dir]",
 }
 
 _KIND_ACCEPTS = {int: "a whole number", float: "a number of seconds"}
 # Settings that ``idpool serve`` also takes as a flag (cli.py).
-_FLAGS = frozenset({"host", "port", "data_dir", "database_url", "region", "account_id", "issuer", "workers"})
+_FLAGS = frozenset({"host", "port", "data_dir", "database_url", "region", "account_id", "issuer", "workers",
+                    "quotas", "redis_url", "trusted_proxies", "audit_log", "unused_guest_days"})
+
+
+def proxy_networks(text: str) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+    """``IDPOOL_TRUSTED_PROXIES``: comma-separated addresses or CIDRs (``ValueError`` if not)."""
+    return tuple(ipaddress.ip_network(part.strip(), strict=False) for part in text.split(",") if part.strip())
 
 
 def variable(name: str) -> str:

@@ -46,6 +46,10 @@ OBSERVED = {
     ("iam", "RequestEntityTooLarge"): 413,
     ("sts", "RequestTimeout"): 408,
     ("iam", "RequestTimeout"): 408,
+    # AWS re:Post knowledge center, "How do I resolve API throttling or "Rate exceeded" errors
+    # for IAM and AWS STS?": code Throttling, message "Rate exceeded", HTTP 400.
+    ("sts", "Throttling"): 400,
+    ("iam", "Throttling"): 400,
 }
 
 # Cognito Identity answers client errors with 400 whatever the Smithy model says
@@ -94,7 +98,8 @@ def test_every_codec_code_is_named(service: str, table: object) -> None:
 
 
 PIPELINE_ERRORS = [errors.AccessDenied, errors.ExpiredCredentials, errors.RequestTooLarge, errors.RequestTimeout,
-                   errors.UnsupportedOperation, errors.ServiceUnavailable, errors.InternalFailure]
+                   errors.UnsupportedOperation, errors.ServiceUnavailable, errors.InternalFailure,
+                   errors.TooManyRequests]
 
 
 @pytest.mark.parametrize(("service", "table"), TABLES)

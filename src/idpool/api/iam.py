@@ -6,10 +6,11 @@ shape ``policyDocumentType`` as IAM does.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from idpool import errors
+from idpool.api.audit import Audited
 from idpool.api.context import Call, Operation, ServiceApi
 from idpool.api.query_errors import QUERY_CODEC_CODES, QUERY_COMMON_ERRORS
 from idpool.arns import role_arn, user_arn
@@ -248,4 +249,41 @@ ROLE_OPERATIONS = frozenset({
     "CreateRole", "GetRole", "UpdateRole", "UpdateAssumeRolePolicy", "DeleteRole", "TagRole", "UntagRole",
     "ListRoleTags", "PutRolePolicy", "GetRolePolicy", "ListRolePolicies", "DeleteRolePolicy",
 })
+
+
+def _new_key(p: Mapping[str, Any], r: Mapping[str, Any], call: Call) -> dict[str, Any]:
+    key = r.get("AccessKey") or {}
+    return {"accessKey": {"accessKeyId": key.get("AccessKeyId"), "userName": key.get("UserName"),
+                          "status": key.get("Status")}}  # never the SecretAccessKey
+
+
+def _arn_of(member: str) -> Callable[[Mapping[str, Any], Mapping[str, Any], Call], dict[str, Any]]:
+    def extract(p: Mapping[str, Any], r: Mapping[str, Any], call: Call) -> dict[str, Any]:
+        return {"arn": (r.get(member) or {}).get("Arn")}
+
+    return extract
+
+
+_ROLE, _USER = ("RoleName",), ("UserName",)
+# What the audit log records (api/audit.py): every change to roles, users, policies and access
+# keys, with the policy documents as given (not secret) and access key ids (never a secret).
+AUDIT: dict[str, Audited] = {
+    "CreateRole": Audited(("RoleName", "Path", "AssumeRolePolicyDocument", "MaxSessionDuration", "Tags"),
+                          more_response=_arn_of("Role")),
+    "UpdateRole": Audited(("RoleName", "Description", "MaxSessionDuration")),
+    "UpdateAssumeRolePolicy": Audited(("RoleName", "PolicyDocument")),
+    "DeleteRole": Audited(_ROLE),
+    "TagRole": Audited(("RoleName", "Tags")),
+    "UntagRole": Audited(("RoleName", "TagKeys")),
+    "PutRolePolicy": Audited(("RoleName", "PolicyName", "PolicyDocument")),
+    "DeleteRolePolicy": Audited(("RoleName", "PolicyName")),
+    "CreateUser": Audited(("UserName", "Path", "Tags"), more_response=_arn_of("User")),
+    "DeleteUser": Audited(_USER),
+    "PutUserPolicy": Audited(("UserName", "PolicyName", "PolicyDocument")),
+    "DeleteUserPolicy": Audited(("UserName", "PolicyName")),
+    "CreateAccessKey": Audited(_USER, more_response=_new_key),
+    "UpdateAccessKey": Audited(("UserName", "AccessKeyId", "Status")),
+    "DeleteAccessKey": Audited(("UserName", "AccessKeyId")),
+}
 IamApi.operations = HANDLERS
+IamApi.audit = AUDIT

@@ -47,5 +47,8 @@ QUERY_COMMON_ERRORS: Mapping[Failure, WireError] = {
     errors.RequestTimeout: WireError("RequestTimeout", 408),
     errors.UnsupportedOperation: WireError("InvalidAction", 400),
     errors.ServiceUnavailable: WireError("ServiceUnavailable", 503, sender_fault=False),
+    # Over a request-rate quota: "Throttling", "Rate exceeded", 400 (AWS re:Post knowledge
+    # center, "How do I resolve API throttling or "Rate exceeded" errors for IAM and AWS STS?").
+    errors.TooManyRequests: WireError("Throttling", 400),
     **QUERY_AUTH_ERRORS,
 }

@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from idpool import errors
+from idpool.api.audit import Audited
 from idpool.api.context import Call, Operation, ServiceApi
 from idpool.api.query_errors import QUERY_CODEC_CODES, QUERY_COMMON_ERRORS
 from idpool.protocols.wire_errors import ErrorTable, WireError
@@ -99,4 +100,23 @@ HANDLERS: dict[str, Operation] = {
     "AssumeRole": StsApi.assume_role,
     "GetCallerIdentity": StsApi.get_caller_identity,
 }
+
+
+def _session(p: Mapping[str, Any], r: Mapping[str, Any], call: Call) -> dict[str, Any]:
+    """The credentials' access key id and role session (never the secret or session token)."""
+    creds, user = r.get("Credentials") or {}, r.get("AssumedRoleUser") or {}
+    return {"accessKeyId": creds.get("AccessKeyId"), "expiration": creds.get("Expiration"),
+            "assumedRoleUser": {"arn": user.get("Arn"), "assumedRoleId": user.get("AssumedRoleId")}}
+
+
+# What the audit log records (api/audit.py): every credential issued; GetCallerIdentity
+# changes nothing (it is in the log only when refused).
+AUDIT: dict[str, Audited] = {
+    "AssumeRoleWithWebIdentity": Audited(
+        ("RoleArn", "RoleSessionName", "DurationSeconds"),
+        ("SubjectFromWebIdentityToken", "Provider", "Audience"), more_response=_session, issues="credentials"),
+    "AssumeRole": Audited(("RoleArn", "RoleSessionName", "DurationSeconds"), more_response=_session,
+                          issues="credentials"),
+}
 StsApi.operations = HANDLERS
+StsApi.audit = AUDIT

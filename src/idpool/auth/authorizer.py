@@ -15,7 +15,7 @@ from typing import Any, Protocol
 from idpool import storage
 from idpool.auth.principal import Principal, access_denied
 from idpool.clock import Clock
-from idpool.policy import Request, cached_policy, evaluate
+from idpool.policy import Decision, Request, cached_policy, evaluate
 from idpool.storage import Store
 from idpool.sts.session_tokens import Session
 
@@ -30,6 +30,12 @@ class Authorizer(Protocol):
 
         ``context`` adds request condition keys (``aws:SourceIp``, ...) to the caller's own."""
 
+    def explain(
+        self, principal: Principal, action: str, resource: str, context: Mapping[str, Any] | None = None
+    ) -> Decision:
+        """The decision ``authorize`` acts on, naming the policy and statement that made it (or,
+        for a denial, the statement that came closest): the console's policy simulator."""
+
 
 class PolicyAuthorizer:
     def __init__(self, store: Store, clock: Clock) -> None:
@@ -39,22 +45,42 @@ class PolicyAuthorizer:
     def authorize(
         self, principal: Principal, action: str, resource: str, context: Mapping[str, Any] | None = None
     ) -> None:
-        if principal.kind == "root" or action.lower() in ALWAYS_ALLOWED:
+        evaluated = self._evaluate(principal, action, resource, context)
+        if evaluated is None:
             return
-        policies, session_policies, tags = self._policies_of(principal, action, resource)
-        keys = self._context(principal, tags, context or {})
-        decision = evaluate(Request(action=action, resource=resource, context=keys), policies, session_policies)
+        decision, request, policies, session_policies = evaluated
         if decision.allowed:
             return
         if decision.effect == "ExplicitDeny":
             why = f"with an explicit deny in {'a session' if decision.policy == 'session' else 'an identity-based'} policy"
-        elif session_policies and evaluate(Request(action=action, resource=resource, context=keys), policies).allowed:
+        elif session_policies and evaluate(request, policies).allowed:
             why = "because no session policy allows the " + action + " action"
         else:
             why = ""
         denied = access_denied(principal, action, resource, why)
         denied.detail = decision.reason
         raise denied
+
+    def explain(
+        self, principal: Principal, action: str, resource: str, context: Mapping[str, Any] | None = None
+    ) -> Decision:
+        evaluated = self._evaluate(principal, action, resource, context)
+        if evaluated is not None:
+            return evaluated[0]
+        if principal.kind == "root":
+            return Decision("Allow", None, None, "The account's root user may perform every action in its account.")
+        return Decision("Allow", None, None, f"{action} is always allowed, whatever the policies say.")
+
+    def _evaluate(
+        self, principal: Principal, action: str, resource: str, context: Mapping[str, Any] | None
+    ) -> tuple[Decision, Request, list[Any], list[Any]] | None:
+        """The policy decision for a principal that policies govern; None for root and for the
+        actions every principal may perform."""
+        if principal.kind == "root" or action.lower() in ALWAYS_ALLOWED:
+            return None
+        policies, session_policies, tags = self._policies_of(principal, action, resource)
+        request = Request(action=action, resource=resource, context=self._context(principal, tags, context or {}))
+        return evaluate(request, policies, session_policies), request, policies, session_policies
 
     def _policies_of(self, principal: Principal, action: str, resource: str) -> tuple[list[Any], list[Any], dict[str, str]]:
         try:
