@@ -103,9 +103,7 @@ _CASES = (
     Case("D08", "`GetId` without `Logins` on a pool without guests", "`NotAuthorizedException`"),
     Case("D09", "`GetOpenIdToken` on a pool without the classic flow (absent counts as off)", "`InvalidParameterException`"),
     # --- Resources ---------------------------------------------------------------------------------
-    Case("R01", "floods of guest identities (`GetId` without logins)", "`TooManyRequestsException`; rows bounded",
-         state=NOT_BUILT, note="request quotas are issue #14 item 1, not merged on this branch; until then turn guests "
-                               "off or rate-limit in front (docs/SECURITY.md)"),
+    Case("R01", "floods of guest identities (`GetId` without logins), from one address or many", "`TooManyRequestsException` past the per-source quota, nothing created; guests capped per pool and cleaned up"),
     Case("R02", "slow clients, idle sockets, header floods", "cut off at the header and body deadlines; others still served"),
     Case("R03", "a body above the cap, with or without Content-Length", "413 before the whole body is held"),
     Case("R04", "JSON bombs: depth, huge numbers, NaN, duplicate keys, bad UTF-8", "a 400, never a 500"),
@@ -116,11 +114,10 @@ _CASES = (
     Case("I02", "XML-hostile text in Query answers", "escaped; botocore parses every answer"),
     Case("I03", "`Admin` vs `admin`", "IAM names unique case-insensitively"),
     Case("I04", "CR/LF and terminal escapes in logged fields", "every log line stays one JSON object"),
-    Case("I05", "script in names shown by the console", "escaped; CSP blocks inline script",
-         state=NOT_BUILT, note="the web console is not part of this branch"),
-    Case("I06", "CSRF, clickjacking, open redirects in the console", "blocked",
-         state=NOT_BUILT, note="the web console is not part of this branch"),
+    Case("I05", "markup in names, tags, developer user ids shown by the console", "shown as text; CSP forbids inline script"),
+    Case("I06", "CSRF, clickjacking, open redirects in the console", "refused"),
     Case("I07", "a forged `Host` header", "the issuer and every printed URL come from the configuration"),
+    Case("I08", "guessing a secret through the console's sign-in form (added by idpool)", "one message for every failure; failures limited per address"),
     # --- Secrets ---------------------------------------------------------------------------------------
     Case("K01", "a stolen database file: IAM secret access keys", "not in it in clear (sealed with AES-256-GCM)"),
     Case("K02", "a stolen database file: session tokens and temporary secrets", "not in it at all (sessions travel sealed in the token)"),
