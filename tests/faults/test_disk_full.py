@@ -8,9 +8,9 @@ beyond owning the process, unlike a small tmpfs or loop device, which need a mou
 ignores SIGXFSZ, so the write fails instead of the process dying.
 
 While the files cannot grow, writes answer the service's 503 in its own shape and nothing
-internal; what was acknowledged stays readable. Once the limit is lifted, writes succeed
-again without a restart, every acknowledged write is there, and the database file passes
-SQLite's integrity check.
+internal; what was acknowledged stays readable, and /health answers 200 (it only reads).
+Once the limit is lifted, writes succeed again without a restart, every acknowledged write
+is there, and the database file passes SQLite's integrity check.
 """
 
 from __future__ import annotations
@@ -62,7 +62,7 @@ def test_a_full_disk_fails_writes_cleanly_and_they_resume_once_there_is_room(tmp
         assert response["ResponseMetadata"]["HTTPStatusCode"] == 503
         assert "Traceback" not in str(response) and "sqlite" not in str(response).lower()
         assert all(isinstance(v, str) for v in acked.values())
-        assert node.proc.poll() is None  # the server stays up
+        assert node.proc.poll() is None and node.health() == 200  # the server stays up; /health only reads
         found = cognito.lookup_developer_identity(IdentityPoolId=pool_id, DeveloperUserIdentifier="before-0")
         assert found["IdentityId"] == acked["before-0"]  # reads still answer
 

@@ -9,6 +9,7 @@ key ring at once, at most once a second (docs/reliability.md says what faster ro
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 from collections.abc import Iterator
@@ -100,5 +101,8 @@ def test_no_valid_token_fails_while_keys_rotate_under_load(pair: Cluster) -> Non
         thread.join(timeout=300)
     assert all(r.returncode == 0 for r in rotated), [r.stderr for r in rotated]
     assert not traffic.failures, traffic.failures[:5]
-    assert len(traffic.kids) == ROTATIONS + 1, traffic.kids  # the traffic spanned every rotation
+    last = re.search(r"active signing key is now (\S+)", rotated[-1].stdout)
+    assert last and last.group(1) in traffic.kids, (rotated[-1].stdout, traffic.kids)  # the traffic outlasted the rotations
+    assert len(traffic.kids) >= 3, traffic.kids  # and spanned several (a key active for less than a node's 5 s
+    # refresh may sign nothing: nodes follow a rotation within that refresh)
     print(f"{traffic.exchanged} tokens exchanged across nodes, signed by {len(traffic.kids)} keys, {ROTATIONS} rotations")
