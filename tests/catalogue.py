@@ -96,7 +96,8 @@ _CASES = (
          note="idpool links developer logins only (federated providers are not served yet): the rule is tested on the "
               "store and through LookupDeveloperIdentity"),
     Case("D03", "an identity of one pool used with another pool", "refused; nothing links across pools"),
-    Case("D04", "merges across providers or pools, onto itself, or past 20 logins", "an error, and nothing half-merged"),
+    Case("D04", "merges across providers or pools, past 20 logins, or onto the same identity",
+         "the first refused with nothing half-merged; onto the same identity, nothing changes"),
     Case("D05", "a `Logins` key other than the pool's developer provider", "an error; no identity created"),
     Case("D06", "a client naming a developer user in a public operation's `Logins`", "`NotAuthorizedException`"),
     Case("D07", "an identity with logins used later without them", "`NotAuthorizedException`"),
