@@ -73,6 +73,7 @@ def test_roles_and_their_policies(root: ConsoleUser, live: LiveServer) -> None:
         iam.get_role(RoleName="ConsoleMadeRole")
 
 
+@pytest.mark.catalogue("K01")
 def test_a_new_secret_access_key_is_shown_once(root: ConsoleUser, live: LiveServer) -> None:
     root.get("/console/iam/users")
     root.submit("/console/iam/users", {"name": "console-keys"})

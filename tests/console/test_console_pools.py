@@ -96,6 +96,7 @@ def test_the_developer_provider_name_is_locked_once_set(root: ConsoleUser, live:
         "Locked App Renamed", "login.locked", True)
 
 
+@pytest.mark.catalogue("I05")
 def test_markup_in_names_and_tags_stays_text(root: ConsoleUser, live: LiveServer) -> None:
     root.get("/console/pools/new")
     refused = root.submit("/console/pools/new", {"name": SCRIPT, "developer": "login.x"})
