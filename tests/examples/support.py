@@ -1,0 +1,68 @@
+"""What the sample-app tests share: the notes app set up as its admin would set it up
+(pool, developer provider, roles from ``examples/notes-api/policies.py``, all through the
+AWS APIs), the notes API on a loopback port and the gateway in front of it.
+
+A plain module: tests import from it, never from each other.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from types import ModuleType
+
+from tests.gateway.support import ACCOUNT, REGION, AsgiThread, in_process_gateway
+from tests.support import LiveServer, client
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+DEVELOPER = "login.notes.example"
+
+
+def example(folder: str, module: str) -> ModuleType:
+    """``examples/<folder>/<module>.py``, imported as its own script sees its folder."""
+    path = str(EXAMPLES / folder)
+    if path not in sys.path:
+        sys.path.insert(0, path)
+    sys.modules.pop(module, None)
+    return importlib.import_module(module)
+
+
+@dataclass
+class NotesApp:
+    pool_id: str
+    user_role: str
+    guest_role: str
+    api: AsgiThread
+    gateway: AsgiThread
+
+    @property
+    def base(self) -> str:
+        """The API's URL through the gateway (stage ``prod``)."""
+        return f"{self.gateway.url}/prod"
+
+    def stop(self) -> None:
+        self.gateway.stop()
+        self.api.stop()
+
+
+def notes_app(live: LiveServer, db: Path) -> NotesApp:
+    """The pool, its two roles and their policies, the notes API and the gateway."""
+    policies, api = example("notes-api", "policies"), example("notes-api", "api")
+    cognito, iam = client(live, "cognito-identity"), client(live, "iam")
+    suffix = uuid.uuid4().hex[:8]
+    pool_id = cognito.create_identity_pool(IdentityPoolName=f"notes_{suffix}", AllowUnauthenticatedIdentities=True,
+                                           DeveloperProviderName=DEVELOPER)["IdentityPoolId"]
+    user, guest = f"notes-user-{suffix}", f"notes-guest-{suffix}"
+    iam.create_role(RoleName=user, AssumeRolePolicyDocument=policies.trust_policy(pool_id, "authenticated"))
+    iam.create_role(RoleName=guest, AssumeRolePolicyDocument=policies.trust_policy(pool_id, "unauthenticated"))
+    iam.put_role_policy(RoleName=user, PolicyName="own-notes",
+                        PolicyDocument=policies.user_policy(REGION, ACCOUNT, "api", "prod"))
+    iam.put_role_policy(RoleName=guest, PolicyName="public",
+                        PolicyDocument=policies.guest_policy(REGION, ACCOUNT, "api", "prod"))
+    cognito.set_identity_pool_roles(IdentityPoolId=pool_id, Roles={
+        "authenticated": f"arn:aws:iam::{ACCOUNT}:role/{user}", "unauthenticated": f"arn:aws:iam::{ACCOUNT}:role/{guest}"})
+    server = AsgiThread(api.create_app(api.NoteStore(db))).start()
+    return NotesApp(pool_id, user, guest, server, in_process_gateway(live, server.url))
