@@ -14,8 +14,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
 
+import boto3
+
+from idpool.developer import DeveloperIdentities
 from tests.gateway.support import ACCOUNT, REGION, AsgiThread, in_process_gateway
-from tests.support import LiveServer, client
+from tests.support import ROOT_KEY, ROOT_SECRET, LiveServer, client
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 DEVELOPER = "login.notes.example"
@@ -66,3 +69,12 @@ def notes_app(live: LiveServer, db: Path) -> NotesApp:
         "authenticated": f"arn:aws:iam::{ACCOUNT}:role/{user}", "unauthenticated": f"arn:aws:iam::{ACCOUNT}:role/{guest}"})
     server = AsgiThread(api.create_app(api.NoteStore(db))).start()
     return NotesApp(pool_id, user, guest, server, in_process_gateway(live, server.url))
+
+
+def backend_app(live: LiveServer, app: NotesApp, db: Path, *, token_seconds: int = 900) -> AsgiThread:
+    """examples/backend-python for the notes pool, signing with the root keys (the
+    backend-python tests cover its least-privileged keys)."""
+    backend = example("backend-python", "app")
+    kit = DeveloperIdentities(app.pool_id, DEVELOPER, endpoint_url=live.url, session=boto3.session.Session(
+        aws_access_key_id=ROOT_KEY, aws_secret_access_key=ROOT_SECRET, region_name=REGION))
+    return AsgiThread(backend.create_app(kit, backend.Users(db), token_seconds=token_seconds)).start()
