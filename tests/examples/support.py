@@ -8,6 +8,8 @@ A plain module: tests import from it, never from each other.
 from __future__ import annotations
 
 import importlib
+import shutil
+import subprocess
 import sys
 import uuid
 from dataclasses import dataclass
@@ -18,6 +20,7 @@ import boto3
 
 from idpool.developer import DeveloperIdentities
 from tests.gateway.support import ACCOUNT, REGION, AsgiThread, in_process_gateway
+from tests.sdk.node import unavailable
 from tests.support import ROOT_KEY, ROOT_SECRET, LiveServer, client
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
@@ -71,10 +74,29 @@ def notes_app(live: LiveServer, db: Path) -> NotesApp:
     return NotesApp(pool_id, user, guest, server, in_process_gateway(live, server.url))
 
 
-def backend_app(live: LiveServer, app: NotesApp, db: Path, *, token_seconds: int = 900) -> AsgiThread:
+def backend_app(live: LiveServer, app: NotesApp, db: Path, *, token_seconds: int = 900,
+                page: Path | None = None) -> AsgiThread:
     """examples/backend-python for the notes pool, signing with the root keys (the
     backend-python tests cover its least-privileged keys)."""
     backend = example("backend-python", "app")
     kit = DeveloperIdentities(app.pool_id, DEVELOPER, endpoint_url=live.url, session=boto3.session.Session(
         aws_access_key_id=ROOT_KEY, aws_secret_access_key=ROOT_SECRET, region_name=REGION))
-    return AsgiThread(backend.create_app(kit, backend.Users(db), token_seconds=token_seconds)).start()
+    config = {"region": REGION, "identityPoolId": app.pool_id, "cognitoEndpoint": live.url, "api": app.base}
+    return AsgiThread(backend.create_app(kit, backend.Users(db), token_seconds=token_seconds, page=page,
+                                         page_config=config)).start()
+
+
+WEB = EXAMPLES / "frontend-web"
+
+
+def build_page(out: Path) -> Path:
+    """examples/frontend-web bundled as its ``npm run build`` does, into ``out`` (nothing
+    generated lands in the worktree). Skips, or fails under CI, without its npm packages."""
+    esbuild = WEB / "node_modules" / ".bin" / "esbuild"
+    if not esbuild.exists():
+        unavailable(f"npm packages are not installed: run `npm ci` in {WEB}")
+    subprocess.run([str(esbuild), "src/app.ts", "--bundle", "--format=esm", "--platform=browser", "--target=chrome120",
+                    "--external:node:*", "--log-level=warning", f"--outfile={out / 'app.js'}"],
+                   cwd=WEB, check=True, timeout=120)
+    shutil.copy(WEB / "index.html", out / "index.html")
+    return out
