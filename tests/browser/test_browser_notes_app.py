@@ -2,7 +2,9 @@
 examples/backend-python, the notes API behind the gateway. Sign up, sign in, credentials
 (fromCognitoIdentity), who the user is (STS GetCallerIdentity), write and read an own
 note, 403 from the gateway on another user's note, a guest limited to the public page.
-Tokens last 2 seconds, so the page must keep working after its first token expired."""
+Tokens last 2 seconds and the page replaces its credentials once they are 2 seconds old
+(credentials from GetCredentialsForIdentity always last an hour, as on AWS), so each
+refresh happens with an expired token: the page must ask the backend for a new one."""
 
 from __future__ import annotations
 
@@ -29,7 +31,8 @@ def servers(live: LiveServer, tmp_path_factory: pytest.TempPathFactory) -> Itera
     tmp = Path(tmp_path_factory.mktemp("notes-app"))
     page = build_page(Path(tmp_path_factory.mktemp("page")))
     notes = notes_app(live, tmp / "notes.db")
-    backend = backend_app(live, notes, tmp / "users.db", token_seconds=TOKEN_SECONDS, page=page)
+    backend = backend_app(live, notes, tmp / "users.db", token_seconds=TOKEN_SECONDS, page=page,
+                          credentials_seconds=TOKEN_SECONDS)
     yield notes, backend
     backend.stop()
     notes.stop()
@@ -82,10 +85,12 @@ def test_sign_up_write_read_and_refused_another_users_note(browser_page: tuple[A
     page.wait_for_selector("#notes li")
     assert page.locator("#notes li").all_text_contents() == ["groceries: milk, eggs"]
 
-    time.sleep(TOKEN_SECONDS + 1)  # the first OpenID token has expired; the credentials have not
+    asked = len(tokens)
+    time.sleep(TOKEN_SECONDS + 1)  # the token has expired, and the credentials are due for replacement
     page.locator("#note-text").fill("")
     assert act(page, "Read") == ("200", {"id": "groceries", "text": "milk, eggs"})
     assert page.locator("#note-text").input_value() == "milk, eggs"
+    assert len(tokens) == asked + 1  # new credentials, from a new token
 
     # bob, in another browser, signs up and signs in; alice's note is not his
     other = chromium.new_context()

@@ -75,13 +75,16 @@ def notes_app(live: LiveServer, db: Path) -> NotesApp:
 
 
 def backend_app(live: LiveServer, app: NotesApp, db: Path, *, token_seconds: int = 900,
-                page: Path | None = None) -> AsgiThread:
+                page: Path | None = None, credentials_seconds: int | None = None) -> AsgiThread:
     """examples/backend-python for the notes pool, signing with the root keys (the
     backend-python tests cover its least-privileged keys)."""
     backend = example("backend-python", "app")
     kit = DeveloperIdentities(app.pool_id, DEVELOPER, endpoint_url=live.url, session=boto3.session.Session(
         aws_access_key_id=ROOT_KEY, aws_secret_access_key=ROOT_SECRET, region_name=REGION))
-    config = {"region": REGION, "identityPoolId": app.pool_id, "cognitoEndpoint": live.url, "api": app.base}
+    config: dict[str, object] = {"region": REGION, "identityPoolId": app.pool_id, "cognitoEndpoint": live.url,
+                                 "api": app.base}
+    if credentials_seconds is not None:  # the page replaces its one-hour credentials after this long
+        config["refreshBeforeSeconds"] = 3600 - credentials_seconds
     return AsgiThread(backend.create_app(kit, backend.Users(db), token_seconds=token_seconds, page=page,
                                          page_config=config)).start()
 

@@ -10,12 +10,14 @@ import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
 import { fromCognitoIdentity, fromCognitoIdentityPool } from "@aws-sdk/credential-providers";
 import { SignatureV4 } from "@smithy/signature-v4";
 
-interface Config { region: string; identityPoolId: string; cognitoEndpoint?: string; api: string }
+interface Config {
+  region: string; identityPoolId: string; cognitoEndpoint?: string; api: string;
+  refreshBeforeSeconds?: number; // how long before their expiry credentials are replaced [300]
+}
 interface Credentials { accessKeyId: string; secretAccessKey: string; sessionToken?: string; expiration?: Date }
 type Provider = () => Promise<Credentials>;
 
 const $ = (id: string) => document.getElementById(id) as HTMLInputElement;
-const REFRESH_BEFORE_MS = 5 * 60 * 1000; // fetch new credentials 5 minutes before they expire
 
 let csrfToken = "";
 let identityId = "";
@@ -38,7 +40,8 @@ function cached(fetchCredentials: Provider): Provider {
   let current: Promise<Credentials> | undefined;
   return async () => {
     const held = current && (await current.catch(() => undefined));
-    if (!held || !held.expiration || held.expiration.getTime() - Date.now() < REFRESH_BEFORE_MS) {
+    const before = (config.refreshBeforeSeconds ?? 300) * 1000; // 5 minutes, as the SDK's own cache
+    if (!held || !held.expiration || held.expiration.getTime() - Date.now() < before) {
       current = fetchCredentials();
     }
     return current!;
