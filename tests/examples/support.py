@@ -30,8 +30,9 @@ DEVELOPER = "login.notes.example"
 def example(folder: str, module: str) -> ModuleType:
     """``examples/<folder>/<module>.py``, imported as its own script sees its folder."""
     path = str(EXAMPLES / folder)
-    if path not in sys.path:
-        sys.path.insert(0, path)
+    if path in sys.path:
+        sys.path.remove(path)
+    sys.path.insert(0, path)  # first: short names such as `api` exist elsewhere too (tests/api)
     sys.modules.pop(module, None)
     return importlib.import_module(module)
 
