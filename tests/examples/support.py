@@ -94,11 +94,13 @@ WEB = EXAMPLES / "frontend-web"
 
 
 def build_page(out: Path) -> Path:
-    """examples/frontend-web bundled as its ``npm run build`` does, into ``out`` (nothing
-    generated lands in the worktree). Skips, or fails under CI, without its npm packages."""
+    """examples/frontend-web type-checked, then bundled as its ``npm run build`` does, into
+    ``out`` (nothing generated lands in the worktree). Skips, or fails under CI, without its
+    npm packages."""
     esbuild = WEB / "node_modules" / ".bin" / "esbuild"
     if not esbuild.exists():
         unavailable(f"npm packages are not installed: run `npm ci` in {WEB}")
+    subprocess.run(["npm", "run", "--silent", "check"], cwd=WEB, check=True, timeout=120)  # tsc --noEmit: it type-checks
     subprocess.run([str(esbuild), "src/app.ts", "--bundle", "--format=esm", "--platform=browser", "--target=chrome120",
                     "--external:node:*", "--log-level=warning", f"--outfile={out / 'app.js'}"],
                    cwd=WEB, check=True, timeout=120)
