@@ -76,6 +76,9 @@ _ACCESS_KEY_ID = re.compile(r"[!-~]{1,128}")  # printable ASCII: no lookup for j
 _UNSIGNED_PAYLOADS = ("UNSIGNED-PAYLOAD", "STREAMING-")
 
 
+Headers = dict[str, list[str]]  # lowercase name -> values in order
+
+
 @dataclass(frozen=True, slots=True)
 class HttpRequest:
     """A request as received. ASGI: ``raw_path``/``query_string``/headers decoded latin-1."""
@@ -89,6 +92,19 @@ class HttpRequest:
     # the client states it in X-Amz-Content-SHA256, signed in place of ``body``'s. Whoever
     # sets it must hash the body as it passes and refuse it unless the hashes are equal.
     body_sha256: str | None = None
+    # The lowercase header index and the decoded query, built once on first use: the
+    # authenticator reads the session token (``session_token``) before ``verify`` runs, and
+    # building them twice was a fixed cost on every signed call.
+    _parsed: tuple[Headers, QueryPairs] | None = field(default=None, init=False, repr=False, compare=False)
+
+
+def _parts(request: HttpRequest) -> tuple[Headers, QueryPairs]:
+    """The request's header index and query pairs, memoised on the (frozen) request."""
+    parsed = request._parsed
+    if parsed is None:
+        parsed = (_index(request.headers), query_pairs(request.query_string))
+        object.__setattr__(request, "_parsed", parsed)  # a cache, not a change: same inputs, same values
+    return parsed
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,15 +124,13 @@ class Verified:
     secret: SigningSecret
 
 
-Headers = dict[str, list[str]]
 Lookup = Callable[[str], SigningSecret | None]
 
 
 def is_signed(request: HttpRequest) -> bool:
     """True if the request carries an Authorization header or presign parameters."""
-    if any(name.lower() == "authorization" for name, _ in request.headers):
-        return True
-    return _has_presign_parameters(query_pairs(request.query_string))
+    headers, pairs = _parts(request)
+    return "authorization" in headers or _has_presign_parameters(pairs)
 
 
 def session_token(request: HttpRequest) -> str | None:
@@ -126,7 +140,7 @@ def session_token(request: HttpRequest) -> str | None:
     session tokens): decode it here rather than again, so both agree on what was sent.
     Raises ``SigV4Error`` (INCOMPLETE_SIGNATURE) if the token is presented twice.
     """
-    tokens = _presented_tokens(_index(request.headers), query_pairs(request.query_string))
+    tokens = _presented_tokens(*_parts(request))
     return tokens[0].decode("utf-8", "replace") if tokens else None
 
 
@@ -142,8 +156,7 @@ def verify(
     """Authenticate ``request`` for the routed ``service``; raise ``SigV4Error`` if it fails."""
     if now.tzinfo is None:
         raise ValueError("now must be timezone-aware")
-    headers = _index(request.headers)
-    pairs = query_pairs(request.query_string)
+    headers, pairs = _parts(request)
     auth = _auth_params(headers, pairs)
     timestamp, signed_at, date_header = _timestamp(auth, headers)
     _check_scope(auth.credential, timestamp, service, allowed_regions)
