@@ -23,6 +23,7 @@ import click
 
 from idpool import __version__
 from idpool.bootstrap.commands import apply_command, export_command
+from idpool.observe.log_lines import LineHandler
 from idpool.settings import (
     DESCRIPTIONS,
     ENV_FIELDS,
@@ -79,7 +80,12 @@ class JsonLines(logging.Formatter):
 
 
 def setup_logging(level: str) -> None:
-    handler = logging.StreamHandler(sys.stderr)
+    handler: logging.Handler
+    try:  # one write(2) per line, no lock (idpool.observe.log_lines: the access log's cost)
+        sys.stderr.flush()
+        handler = LineHandler(sys.stderr.fileno())
+    except (AttributeError, OSError, ValueError):  # standard error is no file (embedded, captured)
+        handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(JsonLines())
     # uvicorn's loggers write through the same handler, as JSON lines, warnings only: its
     # start and stop chatter stays out, a failure it sees does not.
