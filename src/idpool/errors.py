@@ -19,7 +19,7 @@ class IdpoolError(Exception):
 
     @property
     def wire_message(self) -> str:
-        """What the client reads: AWS's wording, unless the error says more (below)."""
+        """What the client reads: AWS's wording, never the detail."""
         return self.message
 
 
@@ -99,12 +99,7 @@ class DeleteConflict(IdpoolError):
 
 
 class MalformedPolicyDocument(IdpoolError):
-    @property
-    def wire_message(self) -> str:
-        """IAM's terse wording plus what exactly is wrong and where: a policy author needs it."""
-        if self.detail and self.detail != self.message:
-            return f"{self.message} ({self.detail})"
-        return self.message
+    """IAM's exact wording on the wire (clients match it); what is wrong and where is the detail."""
 
 
 class InvalidInput(IdpoolError):
