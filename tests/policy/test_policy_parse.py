@@ -127,3 +127,12 @@ def test_an_empty_unknown_operator_adds_no_condition() -> None:
     document = parse_policy(json.dumps({"Version": "2012-10-17", "Statement": {
         "Effect": "Allow", "Action": "s3:GetObject", "Resource": "*", "Condition": {"Anything": {}}}}), "identity")
     assert document.statements[0].conditions == ()
+
+
+def test_a_stored_policy_is_not_refused_for_rules_added_since() -> None:
+    # Older idpool accepted these; a role that kept them must still be evaluated, not fail.
+    text = json.dumps({"Version": "2012-10-17", "Statement": {
+        "Effect": "Allow", "Action": "s3:GetObject", "Resource": ["arn:aws:s3:eu-west-1::b/*", "arn:aws::::x"]}})
+    with pytest.raises(MalformedPolicyDocument):
+        parse_policy(text, "identity")
+    assert parse_policy(text, "identity", stored=True).statements[0].actions == ("s3:GetObject",)

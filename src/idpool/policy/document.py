@@ -263,18 +263,20 @@ def parse_policy(text: str, kind: Kind, *, stored: bool = False) -> PolicyDocume
 
     ``managed``: a customer managed policy (CreatePolicy, CreatePolicyVersion), an identity policy
     that must say ``"Version": "2012-10-17"``. ``stored``: the text comes back from the store,
-    where it was validated when written. The Cognito audience rule is then left to evaluation, so a
-    role kept from before that rule still loads (and lets no Cognito web identity in through an
-    unpinned statement)."""
+    where it was validated when written: only what evaluation needs is checked again (grammar,
+    actions, principals), so a policy written by an older idpool still loads. The Cognito audience
+    rule is then left to evaluation (an unpinned statement lets no Cognito web identity in)."""
     if kind not in ("identity", "managed", "trust", "session"):
         raise ValueError(f"unknown policy kind {kind!r}")
     document = _load_json(text, kind)
     statements = check_grammar(document)
-    if kind == "managed" and document.get("Version") != VERSION_2012:
-        _fail(MANAGED_VERSION, f"Version is {document.get('Version', 'missing')}")
-    for index, raw in enumerate(statements):
-        _check_legacy_statement(raw, f"Statement[{index}]")
-    resource_error = _check_resources(statements, kind)
+    resource_error = None
+    if not stored:  # rules added since a stored policy was written must not make it unreadable
+        if kind == "managed" and document.get("Version") != VERSION_2012:
+            _fail(MANAGED_VERSION, f"Version is {document.get('Version', 'missing')}")
+        for index, raw in enumerate(statements):
+            _check_legacy_statement(raw, f"Statement[{index}]")
+        resource_error = _check_resources(statements, kind)
     _check_sids(statements)
     _check_actions_present(statements)
     if resource_error is not None:
