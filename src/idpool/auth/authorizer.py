@@ -15,7 +15,7 @@ from typing import Any, Protocol
 from idpool import storage
 from idpool.auth.principal import Principal, access_denied
 from idpool.clock import Clock
-from idpool.policy import Request, cached_policy, evaluate
+from idpool.policy import Decision, Request, cached_policy, evaluate
 from idpool.storage import Store
 from idpool.sts.session_tokens import Session
 
@@ -29,6 +29,19 @@ class Authorizer(Protocol):
         """Return if ``principal`` may perform ``action`` on ``resource``; else raise AccessDenied.
 
         ``context`` adds request condition keys (``aws:SourceIp``, ...) to the caller's own."""
+
+
+# AWS's wording for each layer (IAM User Guide, "Troubleshoot access denied error messages").
+_LAYER_WORDS = {"identity": "an identity-based policy", "boundary": "a permissions boundary",
+                "session": "a session policy"}
+
+
+def denial_reason(decision: Decision, action: str) -> str:
+    """The end of AWS's AccessDenied message: which kind of policy denied, explicitly or not."""
+    words = _LAYER_WORDS.get(decision.layer or "identity", _LAYER_WORDS["identity"])
+    if decision.effect == "ExplicitDeny":
+        return f"with an explicit deny in {words}"
+    return f"because no {words.split(' ', 1)[1]} allows the {action} action"
 
 
 class PolicyAuthorizer:
@@ -46,12 +59,7 @@ class PolicyAuthorizer:
         decision = evaluate(Request(action=action, resource=resource, context=keys), policies, session_policies)
         if decision.allowed:
             return
-        if decision.effect == "ExplicitDeny":
-            why = f"with an explicit deny in {'a session' if decision.policy == 'session' else 'an identity-based'} policy"
-        elif session_policies and evaluate(Request(action=action, resource=resource, context=keys), policies).allowed:
-            why = "because no session policy allows the " + action + " action"
-        else:
-            why = ""
+        why = denial_reason(decision, action)
         denied = access_denied(principal, action, resource, why)
         denied.detail = decision.reason
         raise denied
