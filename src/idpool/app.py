@@ -15,6 +15,7 @@ from typing import Any
 
 from idpool import errors, storage
 from idpool.api.cognito_identity import CognitoIdentityApi
+from idpool.arns import partition_of
 from idpool.api.iam import IamApi
 from idpool.api.sts import StsApi
 from idpool.auth import (
@@ -90,16 +91,19 @@ def build_services(settings: Settings, *, clock: Clock | None = None, store: Sto
     given = None
     if settings.root_access_key_id and settings.root_secret_access_key:
         given = (settings.root_access_key_id, settings.root_secret_access_key)
-    root, created = ensure_root_credentials(store, sealer, settings.account_id, given)
+    partition = partition_of(settings.region)
+    root, created = ensure_root_credentials(store, sealer, settings.account_id, given, partition=partition,
+                                            now=clock.now())
     cache = KeyRingCache(store, sealer, clock)
     keys = IssuerKeys(cache, settings.issuer_url, clock)
     factory = TokenFactory(keys, settings.issuer_url)
     pools = PoolService(store, clock, settings.region)
     identities = IdentityService(store, clock, pools, factory)
-    sts = StsService(store, clock, sealer, keys, check_subject=_subject_check(store, pools, keys, clock))
-    credentials = CredentialChain(root, UserAccessKeys(store, sealer), TemporaryCredentials(sealer, clock))
+    sts = StsService(store, clock, sealer, keys, check_subject=_subject_check(store, pools, keys, clock),
+                     region=settings.region)
+    credentials = CredentialChain(root, UserAccessKeys(store, sealer, partition), TemporaryCredentials(sealer, clock))
     authorizer = PolicyAuthorizer(store, clock)
-    iam = IamService(store, clock, sealer)
+    iam = IamService(store, clock, sealer, partition)
     enhanced = EnhancedFlow(identities, sts)
     api = Ready(
         apis={

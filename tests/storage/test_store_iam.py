@@ -65,7 +65,7 @@ def test_a_role_round_trips_with_every_field(store: Store) -> None:
     )  # fmt: skip
     store.create_role(role)
     assert store.get_role(ACCOUNT, "Deploy.Bot@ci") == role
-    assert store.get_role(ACCOUNT, "Deploy.Bot@ci").arn == "arn:aws:iam::111111111111:role/ci/Deploy.Bot@ci"
+    assert store.get_role(ACCOUNT, "Deploy.Bot@ci").arn_in("aws") == "arn:aws:iam::111111111111:role/ci/Deploy.Bot@ci"
 
 
 def test_a_role_name_is_found_in_any_case_and_keeps_its_spelling(store: Store) -> None:
@@ -207,7 +207,7 @@ def test_a_user_round_trips_and_is_found_in_any_case(store: Store) -> None:
     user = new_user("Bob.Builder", path="/staff/", tags={"k": "v"}, policies={"p": POLICY})
     store.create_user(user)
     assert store.get_user(ACCOUNT, "bob.builder") == user == store.get_user(ACCOUNT, "BOB.BUILDER")
-    assert store.get_user(ACCOUNT, "Bob.Builder").arn == "arn:aws:iam::111111111111:user/staff/Bob.Builder"
+    assert store.get_user(ACCOUNT, "Bob.Builder").arn_in("aws") == "arn:aws:iam::111111111111:user/staff/Bob.Builder"
 
 
 def test_user_errors(store: Store, alice: User) -> None:

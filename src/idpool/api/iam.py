@@ -43,9 +43,9 @@ ERRORS = ErrorTable(
 DEFAULT_MAX_ITEMS = 100
 
 
-def pack_role(role: Role) -> dict[str, Any]:
+def pack_role(role: Role, partition: str) -> dict[str, Any]:
     out: dict[str, Any] = {
-        "Path": role.path, "RoleName": role.name, "RoleId": role.role_id, "Arn": role.arn,
+        "Path": role.path, "RoleName": role.name, "RoleId": role.role_id, "Arn": role.arn_in(partition),
         "CreateDate": role.created_at, "AssumeRolePolicyDocument": role.trust_policy,
         "MaxSessionDuration": role.max_session_duration,
     }
@@ -56,8 +56,8 @@ def pack_role(role: Role) -> dict[str, Any]:
     return out
 
 
-def pack_user(user: User) -> dict[str, Any]:
-    out: dict[str, Any] = {"Path": user.path, "UserName": user.name, "UserId": user.user_id, "Arn": user.arn,
+def pack_user(user: User, partition: str) -> dict[str, Any]:
+    out: dict[str, Any] = {"Path": user.path, "UserName": user.name, "UserId": user.user_id, "Arn": user.arn_in(partition),
                            "CreateDate": user.created_at}
     if user.tags:
         out["Tags"] = _pack_tags(user.tags)
@@ -111,15 +111,15 @@ class IamApi(ServiceApi):
         role = self._iam.create_role(
             call.account_id, p["RoleName"], p["AssumeRolePolicyDocument"], p.get("Path") or "/", p.get("Description"),
             p.get("MaxSessionDuration") or 3600, _tags(p))
-        return {"Role": pack_role(role)}
+        return {"Role": pack_role(role, self._iam.partition)}
 
     def get_role(self, call: Call, p: Mapping[str, Any]) -> Mapping[str, Any]:
-        return {"Role": pack_role(self._iam.get_role(call.account_id, p["RoleName"]))}
+        return {"Role": pack_role(self._iam.get_role(call.account_id, p["RoleName"]), self._iam.partition)}
 
     def list_roles(self, call: Call, p: Mapping[str, Any]) -> Mapping[str, Any]:
         roles, marker = self._iam.list_roles(call.account_id, p.get("MaxItems") or DEFAULT_MAX_ITEMS,
                                                     p.get("Marker"), p.get("PathPrefix") or "/")
-        return _page([pack_role(r) for r in roles], marker, "Roles")
+        return _page([pack_role(r, self._iam.partition) for r in roles], marker, "Roles")
 
     def update_role(self, call: Call, p: Mapping[str, Any]) -> Mapping[str, Any]:
         self._iam.update_role(call.account_id, p["RoleName"], p.get("Description"), p.get("MaxSessionDuration"))
@@ -165,15 +165,15 @@ class IamApi(ServiceApi):
 
     def create_user(self, call: Call, p: Mapping[str, Any]) -> Mapping[str, Any]:
         user = self._iam.create_user(call.account_id, p["UserName"], p.get("Path") or "/", _tags(p))
-        return {"User": pack_user(user)}
+        return {"User": pack_user(user, self._iam.partition)}
 
     def get_user(self, call: Call, p: Mapping[str, Any]) -> Mapping[str, Any]:
-        return {"User": pack_user(self._iam.get_user(call.account_id, self._user_name(call, p)))}
+        return {"User": pack_user(self._iam.get_user(call.account_id, self._user_name(call, p)), self._iam.partition)}
 
     def list_users(self, call: Call, p: Mapping[str, Any]) -> Mapping[str, Any]:
         users, marker = self._iam.list_users(call.account_id, p.get("MaxItems") or DEFAULT_MAX_ITEMS,
                                                     p.get("Marker"), p.get("PathPrefix") or "/")
-        return _page([pack_user(u) for u in users], marker, "Users")
+        return _page([pack_user(u, self._iam.partition) for u in users], marker, "Users")
 
     def delete_user(self, call: Call, p: Mapping[str, Any]) -> Mapping[str, Any]:
         self._iam.delete_user(call.account_id, p["UserName"])
@@ -216,24 +216,24 @@ class IamApi(ServiceApi):
     # --- what each operation is authorized on (Service Authorization Reference: role, user) ----
     def resource(self, operation: str, call: Call, p: Mapping[str, Any]) -> str | None:
         if operation == "ListRoles":
-            return role_arn(call.account_id, "*")
+            return role_arn(call.account_id, "*", partition=self._iam.partition)
         if operation == "ListUsers":
-            return user_arn(call.account_id, "*")
+            return user_arn(call.account_id, "*", partition=self._iam.partition)
         if operation in ROLE_OPERATIONS:
             return self._role_arn(call, p["RoleName"])
         return self._user_arn(call, self._user_name(call, p))
 
     def _role_arn(self, call: Call, name: str) -> str:
         try:
-            return self._iam.get_role(call.account_id, name).arn
+            return self._iam.get_role(call.account_id, name).arn_in(self._iam.partition)
         except errors.NoSuchEntity:
-            return role_arn(call.account_id, name)
+            return role_arn(call.account_id, name, partition=self._iam.partition)
 
     def _user_arn(self, call: Call, name: str) -> str:
         try:
-            return self._iam.get_user(call.account_id, name).arn
+            return self._iam.get_user(call.account_id, name).arn_in(self._iam.partition)
         except errors.NoSuchEntity:
-            return user_arn(call.account_id, name)
+            return user_arn(call.account_id, name, partition=self._iam.partition)
 
 
 # Operation -> handler method.

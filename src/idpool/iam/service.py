@@ -40,10 +40,11 @@ class NewAccessKey:
 
 
 class IamService:
-    def __init__(self, store: Store, clock: Clock, sealer: Sealer) -> None:
+    def __init__(self, store: Store, clock: Clock, sealer: Sealer, partition: str = "aws") -> None:
         self._store = store
         self._clock = clock
         self._sealer = sealer
+        self.partition = partition  # of every ARN this account's IAM forms (the server's region)
 
     # --- roles ----------------------------------------------------------------------------
     def create_role(

@@ -53,11 +53,14 @@ class WebIdentityResult:
 
 class StsService:
     def __init__(self, store: Store, clock: Clock, sealer: Sealer, tokens: TokenVerifier,
-                 check_subject: Callable[[Mapping[str, Any]], None] | None = None) -> None:
+                 check_subject: Callable[[Mapping[str, Any]], None] | None = None, *, region: str = "us-east-1") -> None:
         """``check_subject(claims)`` may refuse a validly signed token whose identity is
-        gone or whose developer login was unlinked (raises ``InvalidIdentityToken``)."""
+        gone or whose developer login was unlinked (raises ``InvalidIdentityToken``).
+        ``region``: the server's, which decides the partition of every ARN."""
         self._store, self._clock, self._sealer, self._tokens = store, clock, sealer, tokens
         self._check_subject = check_subject
+        self.region = region
+        self.partition = arns.partition_of(region)
 
     # --- AssumeRoleWithWebIdentity -------------------------------------------------------------
     def assume_role_with_web_identity(
@@ -139,15 +142,15 @@ class StsService:
 
     # --- shared -----------------------------------------------------------------------------------------
     def _role(self, role_arn: str, action: str, caller: str | None = None) -> Role:
-        parts = role_arn.split(":", 5)
-        if len(parts) != 6 or parts[:3] != ["arn", "aws", "iam"] or not parts[5].startswith("role/"):
+        parts = arns.iam_arn_parts(role_arn, self.partition)
+        if parts is None or parts[1] != "role":
             raise errors.StsValidationError(f"{role_arn} is invalid")
-        name = parts[5].rsplit("/", 1)[-1]
         try:
-            role = self._store.get_role(parts[4], name)
+            role = self._store.get_role(parts[0], parts[3])
         except storage.NotFound:
             raise self._denied(action, role_arn, caller, "the role does not exist") from None
-        if role_arn not in (role.arn, arns.role_arn(role.account_id, role.name)):
+        exact = role.arn_in(self.partition)
+        if role_arn not in (exact, arns.role_arn(role.account_id, role.name, partition=self.partition)):
             raise self._denied(action, role_arn, caller, "the role's path or name case differs")
         return role
 
@@ -165,9 +168,10 @@ class StsService:
         now = self._clock.now()
         full = {**context, "aws:CurrentTime": now, "aws:EpochTime": int(now.timestamp())}
         trust: PolicyDocument = cached_policy(role.trust_policy, "trust")
-        decision = evaluate_trust(Request(action=action, resource=role.arn, context=full, principal=principal), trust)
+        arn = role.arn_in(self.partition)
+        decision = evaluate_trust(Request(action=action, resource=arn, context=full, principal=principal), trust)
         if not decision.allowed:
-            raise self._denied(action, role.arn, caller, f"trust policy of role {role.name}: {decision.reason}")
+            raise self._denied(action, arn, caller, f"trust policy of role {role.name}: {decision.reason}")
 
     @staticmethod
     def _denied(action: str, role_arn: str, caller: str | None, why: str) -> errors.AccessDenied:
@@ -183,6 +187,7 @@ class StsService:
             account_id=role.account_id, role_name=role.name, role_id=role.role_id, role_path=role.path,
             session_name=session_name, issued_at=now, expires_at=now + dt.timedelta(seconds=seconds),
             source=source, session_policy=policy, tags=dict(tags), web_identity=web_identity, source_arn=caller,
+            partition=self.partition,
         )
         try:
             token = seal_session(self._sealer, session)
