@@ -15,9 +15,9 @@ from typing import Any
 
 from idpool import errors, storage
 from idpool.api.cognito_identity import CognitoIdentityApi
-from idpool.arns import partition_of
 from idpool.api.iam import IamApi
 from idpool.api.sts import StsApi
+from idpool.arns import partition_of
 from idpool.auth import (
     Authenticator,
     Authorizer,

@@ -39,6 +39,7 @@ from idpool.storage import AlreadyExists, Conflict, Disabled, LimitReached, NotF
 from idpool.storage import queries as q
 from idpool.storage.flavors import Flavor, ForeignKeyViolation, RetryTransaction, Row, Tx, UniqueViolation
 from idpool.storage.sql_iam import IamSqlMixin
+from idpool.storage.sql_policies import PolicySqlMixin
 
 _V = TypeVar("_V")
 _CLAIM_ROUNDS = 8  # get_or_create: lost the race, then the winner vanished (deleted), again...
@@ -48,7 +49,7 @@ class _LoginTaken(Exception):
     """The candidate lost the race for a login: roll back and read the winner."""
 
 
-class SqlStore(IamSqlMixin):
+class SqlStore(IamSqlMixin, PolicySqlMixin):
     """The ``Store`` protocol over SQLite or PostgreSQL (see ``idpool.storage``)."""
 
     def __init__(self, flavor: Flavor) -> None:
