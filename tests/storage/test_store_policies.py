@@ -16,7 +16,7 @@ import pytest
 
 from idpool.ids import new_unique_id
 from idpool.model import ManagedPolicy, PolicyVersion, Role, User
-from idpool.storage import AlreadyExists, Conflict, NotFound, PolicyUse, Store
+from idpool.storage import AlreadyExists, Conflict, LimitReached, NotFound, PolicyUse, Store
 
 from .backends import StoreFactory
 from .racing import errors, race
@@ -108,7 +108,7 @@ def test_attach_detach_and_who_uses_a_policy(store: Store) -> None:
     assert store.get_role(ACCOUNT, "Deploy").attached_policies == tuple(sorted((policy.policy_id, AWS_MANAGED_ID)))
     assert store.get_user(ACCOUNT, "alice").attached_policies == (policy.policy_id,)
     assert store.policy_uses(ACCOUNT, policy.policy_id) == [
-        PolicyUse("role", "Deploy", role.role_id, "attached"), PolicyUse("user", "alice", user.user_id, "attached")]
+        PolicyUse("role", "Deploy", role.role_id, "/", "attached"), PolicyUse("user", "alice", user.user_id, "/", "attached")]
     assert store.policy_uses(OTHER_ACCOUNT, policy.policy_id) == []
     store.detach_policy(ACCOUNT, "role", "Deploy", policy.policy_id)
     assert store.get_role(ACCOUNT, "Deploy").attached_policies == (AWS_MANAGED_ID,)
@@ -118,6 +118,21 @@ def test_attach_detach_and_who_uses_a_policy(store: Store) -> None:
         store.attach_policy(ACCOUNT, "role", "Nobody", policy.policy_id, customer=True)
     with pytest.raises(NotFound):
         store.attach_policy(ACCOUNT, "user", "alice", "ANPAGONE", customer=True)  # no such customer policy
+
+
+def test_attachments_per_entity_are_limited(store_factory: StoreFactory) -> None:
+    setup = store_factory()
+    with_role(setup)
+    ids = [new_policy(f"p{i}") for i in range(4)]
+    for policy in ids:
+        setup.create_policy(policy)
+    setup.attach_policy(ACCOUNT, "role", "Deploy", ids[0].policy_id, customer=True, limit=2)
+    handles = [store_factory() for _ in range(3)]
+    results = race(3, lambda i: handles[i].attach_policy(ACCOUNT, "role", "Deploy", ids[i + 1].policy_id,
+                                                         customer=True, limit=2))
+    assert len(errors(results)) == 2 and all(isinstance(e, LimitReached) for e in errors(results))
+    assert len(setup.get_role(ACCOUNT, "Deploy").attached_policies) == 2
+    setup.attach_policy(ACCOUNT, "role", "Deploy", ids[0].policy_id, customer=True, limit=2)  # attached: no-op
 
 
 def test_updaters_cannot_change_attachments_or_boundaries(store: Store) -> None:
@@ -135,7 +150,7 @@ def test_boundaries_are_set_and_removed(store: Store) -> None:
     user = with_user(store)
     store.set_permissions_boundary(ACCOUNT, "user", "ALICE", policy.policy_id, customer=True)
     assert store.get_user(ACCOUNT, "alice").permissions_boundary == policy.policy_id
-    assert store.policy_uses(ACCOUNT, policy.policy_id) == [PolicyUse("user", "alice", user.user_id, "boundary")]
+    assert store.policy_uses(ACCOUNT, policy.policy_id) == [PolicyUse("user", "alice", user.user_id, "/", "boundary")]
     store.set_permissions_boundary(ACCOUNT, "user", "alice", None)
     assert store.get_user(ACCOUNT, "alice").permissions_boundary is None
     with pytest.raises(NotFound):

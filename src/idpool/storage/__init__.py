@@ -72,6 +72,7 @@ class PolicyUse:
     kind: EntityKind
     name: str
     entity_id: str  # RoleId / UserId
+    path: str
     use: Literal["attached", "boundary"]
 
 
@@ -287,9 +288,12 @@ class Store(Protocol):
     def policy_uses(self, account_id: str, policy_id: str) -> list[PolicyUse]:
         """Every role and user of the account that uses the policy, roles first, each by name."""
 
-    def attach_policy(self, account_id: str, kind: EntityKind, name: str, policy_id: str, *, customer: bool) -> None:
+    def attach_policy(
+        self, account_id: str, kind: EntityKind, name: str, policy_id: str, *, customer: bool, limit: int | None = None
+    ) -> None:
         """Attach (a no-op if attached already). ``NotFound`` if the entity, or a customer
-        policy, does not exist. Race-free against ``delete_policy``."""
+        policy, does not exist; ``LimitReached`` if the entity already has ``limit`` policies
+        attached. Race-free against ``delete_policy`` and other attaches."""
 
     def detach_policy(self, account_id: str, kind: EntityKind, name: str, policy_id: str) -> None:
         """``NotFound`` if the entity does not exist or does not have the policy attached."""

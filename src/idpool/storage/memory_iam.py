@@ -17,7 +17,7 @@ import datetime as dt
 from collections.abc import Callable, Sequence
 
 from idpool.model import AccessKey, ManagedPolicy, Role, User
-from idpool.storage import AlreadyExists, Conflict, EntityKind, NotFound, PolicyUse
+from idpool.storage import AlreadyExists, Conflict, EntityKind, LimitReached, NotFound, PolicyUse
 from idpool.storage.memory_tables import Tables, copy_of, found, page, utc
 
 _KEY_STATUSES = ("Active", "Inactive")
@@ -195,10 +195,16 @@ class IamMemoryMixin:
         with self._tx() as t:
             return _uses(t, account_id, policy_id)
 
-    def attach_policy(self, account_id: str, kind: EntityKind, name: str, policy_id: str, *, customer: bool) -> None:
+    def attach_policy(
+        self, account_id: str, kind: EntityKind, name: str, policy_id: str, *, customer: bool, limit: int | None = None
+    ) -> None:
         with self._tx() as t:
             _check_customer_policy(t, policy_id, customer)
             entity = _entity(t, account_id, kind, name)
+            if policy_id in entity.attached_policies:
+                return
+            if limit is not None and len(entity.attached_policies) >= limit:
+                raise LimitReached(f"the {kind} already has {limit} managed policies attached")
             attached = tuple(sorted({*entity.attached_policies, policy_id}))
             _put_entity(t, kind, dataclasses.replace(entity, attached_policies=attached))
 
@@ -295,9 +301,9 @@ def _uses(t: Tables, account_id: str, policy_id: str) -> list[PolicyUse]:
             continue
         entity_id = entity.role_id if isinstance(entity, Role) else entity.user_id
         if policy_id in entity.attached_policies:
-            uses.append(PolicyUse(kind, entity.name, entity_id, "attached"))
+            uses.append(PolicyUse(kind, entity.name, entity_id, entity.path, "attached"))
         if entity.permissions_boundary == policy_id:
-            uses.append(PolicyUse(kind, entity.name, entity_id, "boundary"))
+            uses.append(PolicyUse(kind, entity.name, entity_id, entity.path, "boundary"))
     return uses
 
 

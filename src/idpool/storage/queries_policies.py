@@ -33,11 +33,11 @@ LIST_POLICIES = (
 
 # --- who uses a policy ------------------------------------------------------------------------
 ROLES_USING = (
-    "SELECT name, role_id, attached LIKE ?, boundary = ? FROM iam_roles"
+    "SELECT name, role_id, path, attached LIKE ?, boundary = ? FROM iam_roles"
     " WHERE account_id = ? AND (attached LIKE ? OR boundary = ?) ORDER BY name_key"
 )
 USERS_USING = (
-    "SELECT name, user_id, attached LIKE ?, boundary = ? FROM iam_users"
+    "SELECT name, user_id, path, attached LIKE ?, boundary = ? FROM iam_users"
     " WHERE account_id = ? AND (attached LIKE ? OR boundary = ?) ORDER BY name_key"
 )
 

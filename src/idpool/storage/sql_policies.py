@@ -20,7 +20,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from idpool.model import ManagedPolicy, versions_from_json, versions_to_json
-from idpool.storage import AlreadyExists, Conflict, EntityKind, NotFound, PolicyUse
+from idpool.storage import AlreadyExists, Conflict, EntityKind, LimitReached, NotFound, PolicyUse
 from idpool.storage import queries_policies as q
 from idpool.storage.flavors import Flavor, Row, Tx
 
@@ -98,12 +98,17 @@ class PolicySqlMixin:
         return self.flavor.run(lambda tx: self._uses(tx, account_id, policy_id))
 
     # --- attachments and boundaries -----------------------------------------------------------------
-    def attach_policy(self, account_id: str, kind: EntityKind, name: str, policy_id: str, *, customer: bool) -> None:
+    def attach_policy(
+        self, account_id: str, kind: EntityKind, name: str, policy_id: str, *, customer: bool, limit: int | None = None
+    ) -> None:
         def work(tx: Tx) -> None:
             self._lock_customer_policy(tx, policy_id, customer)
             entity_id, attached, _ = self._lock_entity(tx, account_id, kind, name)
-            if policy_id not in attached:
-                tx.run(q.SET_ATTACHED[kind], (_ids([*attached, policy_id]), entity_id))
+            if policy_id in attached:
+                return
+            if limit is not None and len(attached) >= limit:
+                raise LimitReached(f"the {kind} already has {limit} managed policies attached")
+            tx.run(q.SET_ATTACHED[kind], (_ids([*attached, policy_id]), entity_id))
 
         self.flavor.run(work, write=True)
 
@@ -155,11 +160,12 @@ class PolicySqlMixin:
         pattern = f'%"{policy_id}"%'
         uses: list[PolicyUse] = []
         for kind, query in _USING:
-            for name, entity_id, attached, boundary in tx.all(query, (pattern, policy_id, account_id, pattern, policy_id)):
+            rows = tx.all(query, (pattern, policy_id, account_id, pattern, policy_id))
+            for name, entity_id, path, attached, boundary in rows:
                 if attached:
-                    uses.append(PolicyUse(kind, name, entity_id, "attached"))
+                    uses.append(PolicyUse(kind, name, entity_id, path, "attached"))
                 if boundary:
-                    uses.append(PolicyUse(kind, name, entity_id, "boundary"))
+                    uses.append(PolicyUse(kind, name, entity_id, path, "boundary"))
         return uses
 
     def _policy_row(self, policy: ManagedPolicy) -> tuple[Any, ...]:
