@@ -15,7 +15,7 @@ from typing import Any
 
 from idpool import errors, storage
 from idpool.api.cognito_identity import CognitoIdentityApi
-from idpool.api.iam import IamApi
+from idpool.api.iam import IamApi, RootKey
 from idpool.api.sts import StsApi
 from idpool.arns import partition_of
 from idpool.auth import (
@@ -28,7 +28,9 @@ from idpool.auth import (
 )
 from idpool.auth.credentials import TemporaryCredentials, UserAccessKeys
 from idpool.clock import Clock, SystemClock
+from idpool.iam.policies import ManagedPolicies
 from idpool.iam.service import IamService
+from idpool.iam.simulate import Simulator
 from idpool.identity_pools.credentials import EnhancedFlow
 from idpool.identity_pools.identities import IdentityService
 from idpool.identity_pools.pools import PoolService
@@ -104,12 +106,13 @@ def build_services(settings: Settings, *, clock: Clock | None = None, store: Sto
     credentials = CredentialChain(root, UserAccessKeys(store, sealer, partition), TemporaryCredentials(sealer, clock))
     authorizer = PolicyAuthorizer(store, clock)
     iam = IamService(store, clock, sealer, partition)
+    policies = ManagedPolicies(store, clock, partition)
     enhanced = EnhancedFlow(identities, sts)
     api = Ready(
         apis={
             "cognito-identity": CognitoIdentityApi(pools, identities, enhanced, settings.region),
             "sts": StsApi(sts),
-            "iam": IamApi(iam),
+            "iam": IamApi(iam, policies, Simulator(store, partition), RootKey(root.access_key_id, root.created_at)),
         },
         authenticator=Authenticator(credentials, clock, dt.timedelta(seconds=settings.clock_skew_seconds)),
         authorizer=authorizer,

@@ -110,6 +110,11 @@ class IamLimitExceeded(IdpoolError):
     pass
 
 
+class IamValidationError(IdpoolError):
+    """IAM's common ``ValidationError`` (a self-service call without UserName from credentials
+    that are not an IAM user's)."""
+
+
 # --- STS -----------------------------------------------------------------------
 class InvalidIdentityToken(IdpoolError):
     pass

@@ -73,7 +73,7 @@ def test_versions_and_the_default_document(store: Store) -> None:
     updated = store.update_policy(ACCOUNT, "readers", add_and_default)
     assert updated.document == DOC_2 and updated.created_at == T0
     assert store.get_policy(ACCOUNT, "Readers") == updated
-    assert store.policy_documents([policy.policy_id, "ANPAUNKNOWN"]) == {policy.policy_id: DOC_2}
+    assert store.policy_documents([policy.policy_id, "ANPAUNKNOWN"]) == {policy.policy_id: ("Readers", DOC_2)}
     assert [p.name for p in store.get_policies(["ANPAUNKNOWN", policy.policy_id])] == ["Readers"]
     with pytest.raises(ValueError):
         store.update_policy(ACCOUNT, "Readers", lambda p: dataclasses.replace(p, name="Other"))

@@ -216,3 +216,37 @@ def evaluate_trust(request: Request, trust_policy: PolicyDocument, name: str = "
     policy, statement = scan.allow
     reason = f"{_target(request, True)} is allowed by {statement} of trust policy '{policy}'."
     return Decision("Allow", policy, statement, reason, "trust")
+
+
+@dataclass(frozen=True)
+class Applicable:
+    """A statement that applies to a request: its policy, its position in the policy, its effect."""
+
+    policy: str
+    index: int
+    allow: bool
+
+
+def applicable_statements(request: Request, policies: NamedPolicies) -> list[Applicable]:
+    """Every statement whose action, resource and conditions match the request, in order (the
+    policy simulator's MatchedStatements); evaluation itself stops earlier."""
+    action = request.action.lower()
+    return [Applicable(name, index, statement.allow)
+            for name, policy in policies for index, statement in enumerate(policy.compiled)
+            if statement.action_matches(action) and _miss(statement, request) is None]
+
+
+def missing_keys(request: Request, policies: NamedPolicies) -> list[str]:
+    """Condition keys that statements matching the action and resource test, but the request does
+    not hold (the simulator's MissingContextValues), in order of first use."""
+    action = request.action.lower()
+    missing: dict[str, None] = {}  # ordered, without repeats
+    for _, policy in policies:
+        for statement in policy.compiled:
+            if not statement.action_matches(action) or not statement.resource_matches(
+                    request.resource, request.normalized_context):
+                continue
+            for condition in statement.conditions:
+                if request.normalized_context.get(condition.key_lower) is None:
+                    missing[condition.key] = None
+    return list(missing)

@@ -270,9 +270,9 @@ class Store(Protocol):
         """The stored policies among ``policy_ids`` (any account), in the order asked; unknown
         ids are skipped."""
 
-    def policy_documents(self, policy_ids: Sequence[str]) -> dict[str, str]:
-        """Policy id -> its default version's document, for the stored ones among ``policy_ids``:
-        one statement, on the path of every request a role or user with managed policies makes."""
+    def policy_documents(self, policy_ids: Sequence[str]) -> dict[str, tuple[str, str]]:
+        """Policy id -> (name, default version's document), for the stored ones among
+        ``policy_ids``: on the path of every request a role or user with managed policies makes."""
 
     def list_policies(self, account_id: str, limit: int, after: str | None = None,
                       path_prefix: str = "/") -> list[ManagedPolicy]:

@@ -160,10 +160,10 @@ class IamMemoryMixin:
             by_id = {p.policy_id: p for p in t.policies.values()}
             return [copy_of(by_id[i]) for i in policy_ids if i in by_id]
 
-    def policy_documents(self, policy_ids: Sequence[str]) -> dict[str, str]:
+    def policy_documents(self, policy_ids: Sequence[str]) -> dict[str, tuple[str, str]]:
         with self._tx() as t:
             by_id = {p.policy_id: p for p in t.policies.values()}
-            return {i: by_id[i].document for i in policy_ids if i in by_id}
+            return {i: (by_id[i].name, by_id[i].document) for i in policy_ids if i in by_id}
 
     def list_policies(self, account_id: str, limit: int, after: str | None = None,
                       path_prefix: str = "/") -> list[ManagedPolicy]:

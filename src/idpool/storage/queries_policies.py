@@ -20,7 +20,7 @@ GET_POLICY = f"SELECT {POLICY_COLUMNS} FROM iam_policies WHERE account_id = ? AN
 LOCK_POLICY = f"{GET_POLICY} FOR UPDATE"
 LOCK_POLICY_ID = "SELECT policy_id FROM iam_policies WHERE policy_id = ? FOR UPDATE"
 GET_POLICY_BY_ID = f"SELECT {POLICY_COLUMNS} FROM iam_policies WHERE policy_id = ?"
-POLICY_DOCUMENT = "SELECT policy_id, document FROM iam_policies WHERE policy_id = ?"
+POLICY_DOCUMENT = "SELECT policy_id, name, document FROM iam_policies WHERE policy_id = ?"
 UPDATE_POLICY = (
     "UPDATE iam_policies SET description = ?, versions = ?, default_version = ?, next_version = ?, document = ?,"
     " tags = ?, updated_at = ? WHERE policy_id = ?"

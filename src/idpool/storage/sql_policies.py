@@ -55,10 +55,10 @@ class PolicySqlMixin:
 
         return self.flavor.run(work) if policy_ids else []
 
-    def policy_documents(self, policy_ids: Sequence[str]) -> dict[str, str]:
-        def work(tx: Tx) -> dict[str, str]:
+    def policy_documents(self, policy_ids: Sequence[str]) -> dict[str, tuple[str, str]]:
+        def work(tx: Tx) -> dict[str, tuple[str, str]]:
             rows = [tx.one(q.POLICY_DOCUMENT, (policy_id,)) for policy_id in policy_ids]
-            return {str(row[0]): str(row[1]) for row in rows if row is not None}
+            return {str(row[0]): (str(row[1]), str(row[2])) for row in rows if row is not None}
 
         return self.flavor.run(work) if policy_ids else {}
 
