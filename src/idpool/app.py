@@ -9,7 +9,7 @@ services.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -41,7 +41,10 @@ from idpool.pipeline import Ready
 from idpool.settings import Settings
 from idpool.storage import Store
 from idpool.storage.open import open_store
+from idpool.sts import authorization_messages
+from idpool.sts.issue import PolicyArnResolver
 from idpool.sts.service import StsService
+from idpool.sts.user_sessions import UserSessions
 
 
 class IssuerKeys:
@@ -101,17 +104,19 @@ def build_services(settings: Settings, *, clock: Clock | None = None, store: Sto
     factory = TokenFactory(keys, settings.issuer_url)
     pools = PoolService(store, clock, settings.region)
     identities = IdentityService(store, clock, pools, factory)
-    sts = StsService(store, clock, sealer, keys, check_subject=_subject_check(store, pools, keys, clock),
-                     region=settings.region)
-    credentials = CredentialChain(root, UserAccessKeys(store, sealer, partition), TemporaryCredentials(sealer, clock))
-    authorizer = PolicyAuthorizer(store, clock)
     iam = IamService(store, clock, sealer, partition)
     policies = ManagedPolicies(store, clock, partition)
+    session_policies = _session_policy_ids(policies)
+    sts = StsService(store, clock, sealer, keys, check_subject=_subject_check(store, pools, keys, clock),
+                     region=settings.region, policy_arns=session_policies)
+    credentials = CredentialChain(root, UserAccessKeys(store, sealer, partition), TemporaryCredentials(sealer, clock))
+    authorizer = PolicyAuthorizer(store, clock, sealer)
     enhanced = EnhancedFlow(identities, sts)
     api = Ready(
         apis={
             "cognito-identity": CognitoIdentityApi(pools, identities, enhanced, settings.region),
-            "sts": StsApi(sts),
+            "sts": StsApi(sts, UserSessions(clock, sealer, partition, session_policies), _key_account(store, root),
+                          lambda encoded: authorization_messages.decode(sealer, encoded)),
             "iam": IamApi(iam, policies, Simulator(store, partition), RootKey(root.access_key_id, root.created_at)),
         },
         authenticator=Authenticator(credentials, clock, dt.timedelta(seconds=settings.clock_skew_seconds)),
@@ -135,6 +140,34 @@ def build_services(settings: Settings, *, clock: Clock | None = None, store: Sto
         api=api,
         root_created=created,
     )
+
+
+def _session_policy_ids(policies: ManagedPolicies) -> PolicyArnResolver:
+    """STS's PolicyArns, resolved by IAM: the account's own managed policies or AWS managed ones.
+    An ARN that names neither is STS's ValidationError (AWS documents no other error for it)."""
+
+    def resolve(account_id: str, policy_arns: Sequence[str]) -> tuple[str, ...]:
+        ids = []
+        for arn in policy_arns:
+            try:
+                ids.append(policies.resolve(account_id, arn).policy_id)
+            except (errors.NoSuchEntity, errors.InvalidInput):
+                raise errors.StsValidationError(f"Policy {arn} does not exist or is not attachable.") from None
+        return tuple(ids)
+
+    return resolve
+
+
+def _key_account(store: Store, root: RootCredentials) -> Callable[[str], str | None]:
+    """GetAccessKeyInfo: the account of the root key or of an IAM user's key."""
+
+    def account(access_key_id: str) -> str | None:
+        if access_key_id == root.access_key_id:
+            return root.account_id
+        key = store.get_access_key(access_key_id)
+        return None if key is None else key.account_id
+
+    return account
 
 
 def _subject_check(store: Store, pools: PoolService, keys: IssuerKeys, clock: Clock) -> Any:

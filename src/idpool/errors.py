@@ -66,7 +66,10 @@ class ExternalService(IdpoolError):
 
 # --- every service: authorization and the request pipeline ------------------
 class AccessDenied(IdpoolError):
-    """The caller is known but no policy allows the action (or one denies it)."""
+    """The caller is known but no policy allows the action (or one denies it). ``encoded_message``:
+    the why, sealed for STS DecodeAuthorizationMessage (logged; an entry point may show it)."""
+
+    encoded_message: str | None = None
 
 
 class RequestTooLarge(IdpoolError):
@@ -130,6 +133,10 @@ class IDPRejectedClaim(IdpoolError):
 
 class PackedPolicyTooLarge(IdpoolError):
     pass
+
+
+class InvalidAuthorizationMessage(IdpoolError):
+    """DecodeAuthorizationMessage was given something idpool did not encode."""
 
 
 class StsValidationError(IdpoolError):

@@ -145,7 +145,11 @@ class Pipeline:
             message = exc.wire_message if isinstance(exc, errors.IdpoolError) else str(exc)
             detail = getattr(exc, "detail", None)
             if detail:
-                errlog.info(json.dumps({"requestId": request_id, "error": error.code, "detail": detail}))
+                entry = {"requestId": request_id, "error": error.code, "detail": detail}
+                encoded = getattr(exc, "encoded_message", None)
+                if encoded:  # for `aws sts decode-authorization-message`
+                    entry["encodedMessage"] = encoded
+                errlog.info(json.dumps(entry))
         return error, protocol.serialize_error(error, message, request_id)
 
     def _internal(

@@ -29,9 +29,11 @@ from idpool import storage
 from idpool.auth.principal import Principal, access_denied
 from idpool.clock import Clock
 from idpool.iam.policy_sets import EntityPolicies, SourcedPolicy, entity_policies, managed_documents
+from idpool.keys.sealing import Sealer
 from idpool.model import Role, User
 from idpool.policy import Decision, PolicyDocument, Request, cached_policy, evaluate
 from idpool.storage import Store
+from idpool.sts.authorization_messages import denial_document, encode
 from idpool.sts.session_tokens import Session
 
 ALWAYS_ALLOWED = frozenset({"sts:getcalleridentity"})
@@ -75,9 +77,11 @@ class _Layers:
 
 
 class PolicyAuthorizer:
-    def __init__(self, store: Store, clock: Clock) -> None:
+    def __init__(self, store: Store, clock: Clock, sealer: Sealer | None = None) -> None:
+        """``sealer``: seals each denial's details for DecodeAuthorizationMessage."""
         self._store = store
         self._clock = clock
+        self._sealer = sealer
 
     def authorize(
         self, principal: Principal, action: str, resource: str, context: Mapping[str, Any] | None = None
@@ -96,6 +100,11 @@ class PolicyAuthorizer:
             return
         denied = access_denied(principal, action, resource, denial_reason(decision, action))
         denied.detail = decision.reason
+        if self._sealer is not None:
+            denied.encoded_message = encode(self._sealer, denial_document(
+                principal_id=principal.user_id, principal_name=principal.name, principal_arn=principal.arn,
+                action=action, resource=resource, explicit=decision.effect == "ExplicitDeny",
+                conditions={k: v for k, v in keys.items() if isinstance(v, (str, list))}))
         raise denied
 
     # --- the policies of each kind of principal ------------------------------------------------------
