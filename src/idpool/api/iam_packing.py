@@ -29,9 +29,9 @@ def pack_role(role: Role, partition: str, *, boundary_arn: str | None = None, de
         out["Description"] = role.description
     if role.tags:
         out["Tags"] = pack_tags(role.tags)
+    if boundary_arn is not None:
+        out["PermissionsBoundary"] = _boundary(boundary_arn)
     if detail:
-        if boundary_arn is not None:
-            out["PermissionsBoundary"] = _boundary(boundary_arn)
         # RoleLastUsed is always there, empty until the role is first used (GetRole)
         used: dict[str, Any] = {}
         if role.last_used_at is not None:

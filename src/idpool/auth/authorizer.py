@@ -16,7 +16,8 @@ The one evaluator is ``policy.evaluate`` (explicit deny in any layer denies; eve
 must allow). Roles, users and their policies are read from the store on every call, so a change
 takes effect on the next request; a role or user with no managed policy costs no extra read.
 Session policies named by PolicyArns are read by the ids resolved when the session was issued;
-one deleted since allows nothing. ``sts:GetCallerIdentity`` is always allowed (STS API Reference).
+one deleted since allows nothing. ``sts:GetCallerIdentity`` and ``sts:GetSessionToken`` are always
+allowed (STS API Reference; IAM User Guide, "Permissions for GetSessionToken").
 """
 
 from __future__ import annotations
@@ -36,7 +37,9 @@ from idpool.storage import Store
 from idpool.sts.authorization_messages import denial_document, encode
 from idpool.sts.session_tokens import Session
 
-ALWAYS_ALLOWED = frozenset({"sts:getcalleridentity"})
+# No policy decides these (STS API Reference, GetCallerIdentity; IAM User Guide, "Permissions for
+# GetSessionToken": "No permissions are required for a user to get temporary credentials").
+ALWAYS_ALLOWED = frozenset({"sts:getcalleridentity", "sts:getsessiontoken"})
 NOTHING = PolicyDocument("2012-10-17", (), "")  # a policy that allows nothing: a missing boundary or session policy
 Named = list[tuple[str, PolicyDocument]]
 
