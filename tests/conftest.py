@@ -15,6 +15,8 @@ from botocore.config import Config
 from idpool.app import build_services
 from tests.support import LiveServer, client, make_settings
 
+pytest_plugins = ["pytester"]  # tests/testing runs pytest sessions that use idpool's own plugin
+
 
 @pytest.fixture(scope="session")
 def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:

@@ -56,6 +56,12 @@ def federated_user_arn(account_id: str, name: str, *, partition: str) -> str:
     return f"arn:{partition}:sts::{account_id}:federated-user/{name}"
 
 
+def execute_api_arn(region: str, account_id: str, api_id: str, stage: str, method: str, path: str) -> str:
+    """An API method as ``execute-api:Invoke`` is authorized on (API Gateway Developer Guide,
+    "Control access to an API with IAM permissions"): ``path`` without its leading slash."""
+    return f"arn:{partition_of(region)}:execute-api:{region}:{account_id}:{api_id}/{stage}/{method}/{path}"
+
+
 def iam_arn_parts(arn: str, partition: str) -> tuple[str, str, str, str] | None:
     """``arn:<partition>:iam::<account>:<type><path><name>`` -> (account, type, path, name), where
     the path keeps its slashes (``/`` at least); None for anything else, another partition included."""

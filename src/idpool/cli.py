@@ -1,4 +1,4 @@
-"""The ``idpool`` command: serve, migrate, keys rotate|list.
+"""The ``idpool`` command: serve, gateway, migrate, keys rotate|list, apply, export, import.
 
 Flags mirror ``IDPOOL_*`` variables (``idpool serve --help`` lists them); settings are
 validated once here, and a bad one is a one-line error, never a traceback.
@@ -22,12 +22,18 @@ from typing import Any
 import click
 
 from idpool import __version__
+from idpool.bootstrap.commands import apply_command, export_command
 from idpool.settings import (
     DESCRIPTIONS,
     ENV_FIELDS,
+    GATEWAY_DESCRIPTIONS,
+    GATEWAY_ENV_FIELDS,
+    GatewaySettings,
     Settings,
     SettingsError,
     from_env,
+    gateway_from_env,
+    gateway_variable,
     to_env,
     variable,
 )
@@ -53,12 +59,12 @@ def _settings(**flags: Any) -> Settings:
         raise click.ClickException(str(exc)) from None
 
 
-def _variables_help() -> str:
-    """The epilog of ``serve --help``: every IDPOOL_* variable with a line on what it does."""
-    width = max(len(variable(name)) for name in ENV_FIELDS)
-    lines = [f"  {variable(name):<{width}}  {DESCRIPTIONS[name]}" for name in ENV_FIELDS]
+def _variables_help(rows: dict[str, str], intro: str = "Every setting", outro: str = "") -> str:
+    """A ``--help`` epilog: every variable with a line on what it does ({variable: line})."""
+    width = max(len(name) for name in rows)
+    lines = [f"  {name:<{width}}  {line}" for name, line in rows.items()]
     # "\b" keeps click from re-wrapping the table.
-    return "Every setting is also read from the environment (a flag given wins):\n\n\b\n" + "\n".join(lines)
+    return f"{intro} is also read from the environment (a flag given wins):\n\n\b\n" + "\n".join(lines) + outro
 
 
 class JsonLines(logging.Formatter):
@@ -90,21 +96,28 @@ def main() -> None:
     """idpool: Amazon Cognito Identity Pools, STS and IAM, self-hosted."""
 
 
-@main.command(epilog=_variables_help())
+@main.command(epilog=_variables_help({variable(name): DESCRIPTIONS[name] for name in ENV_FIELDS}))
 @click.option("--host", default=None, help="Interface to listen on [127.0.0.1]")
 @click.option("--port", type=int, default=None, help="Port [8740]; 0 picks a free one")
 @_common
 @click.option("--issuer", default=None, help="Token issuer URL [http://<host>:<port>]")
 @click.option("--workers", type=int, default=None, help="Worker processes [1]")
+@click.option("--quotas", default=None, help="Request-rate quotas: default, aws, off, or a TOML file [default]")
+@click.option("--redis-url", default=None, help="Share quota counters through Redis [the database]")
+@click.option("--trusted-proxies", default=None, help="CIDRs of proxies whose X-Forwarded-For is believed [none]")
+@click.option("--audit-log", default=None, help="Audit log: a file, or - for standard output [off]")
+@click.option("--bootstrap", type=click.Path(path_type=Path, dir_okay=False), default=None,
+              help="Bootstrap file (YAML or JSON) applied before the port answers")
 def serve(**flags: Any) -> None:
     """Serve the AWS APIs, OpenID discovery and JWKS on one port."""
     settings = _settings(**flags)
+    document = None if settings.bootstrap is None else _bootstrap_file(settings.bootstrap)
     setup_logging(settings.log_level)
     _raise_descriptor_limit()
     sock = _bind(settings.host, settings.port)
     if settings.port == 0:
         settings = _settings(**{**flags, "port": sock.getsockname()[1]})
-    _initialize_and_announce(settings)
+    _initialize_and_announce(settings, document)
     os.environ.update(to_env(settings))
     _run_uvicorn(settings, sock)
 
@@ -133,8 +146,9 @@ def _raise_descriptor_limit() -> None:
             resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
 
 
-def _initialize_and_announce(settings: Settings) -> None:
-    """Migrate, create keys and root credentials once, in the parent, then print the banner."""
+def _initialize_and_announce(settings: Settings, document: Any = None) -> None:
+    """Migrate, create keys and root credentials once, in the parent, apply the bootstrap
+    file if there is one, then print the banner."""
     from idpool.app import build_services
 
     try:
@@ -142,9 +156,50 @@ def _initialize_and_announce(settings: Settings) -> None:
     except Exception as exc:
         raise click.ClickException(f"idpool cannot start: {exc}") from None
     try:
+        if document is not None:
+            _apply_bootstrap(settings, services.root.access_key_id, services.root.secret_access_key, document)
         _banner(settings, services.root.access_key_id, services.root.secret_access_key if services.root_created else None)
     finally:
         services.close()
+
+
+def _bootstrap_file(path: Path) -> Any:
+    """The bootstrap file, read and checked before anything is created."""
+    from idpool.bootstrap.commands import load_or_exit
+
+    return load_or_exit(path)
+
+
+def _apply_bootstrap(settings: Settings, access_key_id: str, secret: str, document: Any) -> None:
+    """``--bootstrap``: apply the file through the AWS APIs, as root, to a private server on a
+    loopback port of its own, before the public port answers: a client that sees
+    ``/health`` 200 sees the file applied."""
+    import boto3
+
+    from idpool.app import build_services
+    from idpool.bootstrap.apply import apply
+    from idpool.bootstrap.aws import Clients
+    from idpool.bootstrap.commands import show_new_keys
+    from idpool.bootstrap.errors import BootstrapError
+    from idpool.bootstrap.report import Report
+    from idpool.web.threaded import ThreadedServer
+
+    try:
+        private = ThreadedServer(lambda _port: build_services(settings)).start()
+    except Exception as exc:
+        raise click.ClickException(f"--bootstrap {settings.bootstrap}: cannot start the private server: {exc}") from None
+    try:
+        session = boto3.Session(aws_access_key_id=access_key_id, aws_secret_access_key=secret,
+                                region_name=settings.region)
+        click.echo(f"bootstrap {settings.bootstrap}:")
+        report = apply(document, Clients.from_session(session, private.url), Report(emit=click.echo))
+    except BootstrapError as exc:
+        raise click.ClickException(f"--bootstrap {settings.bootstrap}: {exc}") from None
+    finally:
+        private.stop()
+    click.echo(report.summary())
+    show_new_keys(report.new_access_keys)
+    click.echo("")
 
 
 def _banner(settings: Settings, access_key_id: str, new_secret: str | None) -> None:
@@ -186,10 +241,8 @@ def _describe_database(settings: Settings) -> str:
     return f"postgresql {url.hostname or 'localhost'}:{url.port or 5432}{url.path}"
 
 
-def _run_uvicorn(settings: Settings, sock: socket.socket) -> None:
+def _draining_server(config: Any) -> Any:
     import uvicorn
-
-    from idpool.web.edge import uvicorn_config
 
     class Server(uvicorn.Server):
         """SIGTERM/SIGINT: stop accepting, drain in-flight requests, then exit 0
@@ -202,14 +255,37 @@ def _run_uvicorn(settings: Settings, sock: socket.socket) -> None:
                 signal.signal(sig, self.handle_exit)
             yield
 
+    return Server(config)
+
+
+def _run_uvicorn(settings: Settings, sock: socket.socket) -> None:
+    from idpool.web.edge import uvicorn_config
+
     timeouts = {"header_timeout": settings.header_timeout_seconds, "drain_seconds": settings.drain_seconds}
     if settings.workers == 1:
-        Server(uvicorn_config(worker_app(), **timeouts)).run(sockets=[sock])
+        _draining_server(uvicorn_config(worker_app(), **timeouts)).run(sockets=[sock])
         return
     from uvicorn.supervisors import Multiprocess
 
-    config = uvicorn_config("idpool.cli:worker_app", factory=True, workers=settings.workers, **timeouts)
-    Multiprocess(config, sockets=[sock]).run()
+    with _shared_metrics_dir(settings):
+        config = uvicorn_config("idpool.cli:worker_app", factory=True, workers=settings.workers, **timeouts)
+        Multiprocess(config, sockets=[sock]).run()
+
+
+@contextlib.contextmanager
+def _shared_metrics_dir(settings: Settings) -> Iterator[None]:
+    """A private directory where the workers share their metrics (prometheus_client's
+    multiprocess mode), made before any worker starts and removed when they have all
+    stopped. Set as PROMETHEUS_MULTIPROC_DIR, which the library reads when it is imported."""
+    import shutil
+    import tempfile
+
+    made = tempfile.mkdtemp(prefix="idpool-metrics-")  # 0700
+    os.environ[variable("metrics_dir")] = os.environ["PROMETHEUS_MULTIPROC_DIR"] = made
+    try:
+        yield
+    finally:
+        shutil.rmtree(made, ignore_errors=True)
 
 
 def worker_app() -> Any:
@@ -220,12 +296,84 @@ def worker_app() -> Any:
     settings = from_env()
     setup_logging(settings.log_level)
     limits: dict[str, Any] = {"max_body": settings.max_body_bytes, "body_timeout": settings.body_timeout_seconds,
-                              "drain_seconds": settings.drain_seconds}
+                              "drain_seconds": settings.drain_seconds, "trusted_proxies": settings.trusted_proxies}
     if settings.workers > 1:
         # The parent has migrated and printed the banner; each worker builds its services
         # before it accepts, so no worker can answer "starting" after /health said 200.
         return create_app(services=build_services(settings), **limits)
     return create_app(starter=lambda: build_services(settings), **limits)
+
+
+@main.command(epilog=_variables_help(
+    {gateway_variable(name): GATEWAY_DESCRIPTIONS[name] for name in GATEWAY_ENV_FIELDS}, "Each gateway setting",
+    "\n\nThe store (data dir or database URL, master key, region, account), IDPOOL_CLOCK_SKEW_SECONDS, "
+    "IDPOOL_HEADER_TIMEOUT_SECONDS, IDPOOL_BODY_TIMEOUT_SECONDS, IDPOOL_DRAIN_SECONDS and IDPOOL_LOG_LEVEL are "
+    "read as `idpool serve` reads them."))
+@click.option("--upstream", default=None, help="URL of the HTTP service behind the gateway (required)")
+@click.option("--api-id", default=None, help="API id in execute-api ARNs [api]")
+@click.option("--stage", default=None, help="Stage: requests go to /<stage>/<path> [prod]")
+@click.option("--host", default=None, help="Interface to listen on [127.0.0.1]")
+@click.option("--port", type=int, default=None, help="Port [8750]; 0 picks a free one")
+@click.option("--cors-origins", default=None, help="Origins allowed from browsers, comma-separated, or * [*]")
+@_common
+def gateway(**flags: Any) -> None:
+    """IAM authorization in front of any HTTP service, as API Gateway's AWS_IAM does it.
+
+    Requests must be SigV4-signed for execute-api with credentials idpool issued or knows;
+    execute-api:Invoke is authorized on arn:aws:execute-api:<region>:<account>:<api-id>/<stage>/<METHOD>/<path>.
+    Uses the store of `idpool serve` (same data dir or database, same master key)."""
+    from idpool.gateway.server import create_gateway_app
+
+    try:
+        settings = gateway_from_env(**flags)
+    except SettingsError as exc:
+        raise click.ClickException(str(exc)) from None
+    setup_logging(settings.store.log_level)
+    _raise_descriptor_limit()
+    sock = _bind(settings.host, settings.port)
+    with _existing_store(settings.store) as store:
+        _require_master_key(settings.store)
+        try:
+            app = create_gateway_app(settings, store)
+        except Exception as exc:
+            raise click.ClickException(f"idpool gateway cannot start: {exc}") from None
+        _gateway_banner(settings, sock.getsockname()[1])
+        _run_gateway(settings, app, sock)
+
+
+def _gateway_banner(settings: GatewaySettings, port: int) -> None:
+    host = "127.0.0.1" if settings.host in ("0.0.0.0", "") else settings.host
+    host = f"[{host}]" if ":" in host else host
+    store = settings.store
+    lines = [
+        f"idpool gateway {__version__} listening on http://{host}:{port}",
+        f"  stage    http://{host}:{port}/{settings.stage}/<path>  ->  {settings.upstream_base}/<path>",
+        f"  arn      arn:aws:execute-api:{store.region}:{store.account_id}:{settings.api_id}/{settings.stage}/<METHOD>/<path>",
+        f"  storage  {_describe_database(store)}",
+        f"  cors     {','.join(settings.cors_origins)}",
+    ]
+    click.echo("\n".join(lines), nl=True)
+    sys.stdout.flush()
+
+
+def _run_gateway(settings: GatewaySettings, app: Any, sock: socket.socket) -> None:
+    """One process: the proxying is asynchronous and the checks run in worker threads;
+    start more gateways behind a load balancer to scale out (they keep no state)."""
+    from idpool.web.edge import uvicorn_config
+
+    store = settings.store
+    config = uvicorn_config(app, header_timeout=store.header_timeout_seconds, drain_seconds=store.drain_seconds)
+    _draining_server(config).run(sockets=[sock])
+
+
+def _require_master_key(settings: Settings) -> None:
+    """Commands that work on an existing installation refuse to create a master key: one made
+    now could open nothing sealed before it."""
+    from idpool.keys.sealing import MASTER_KEY_FILE
+
+    key_file = settings.data_dir / MASTER_KEY_FILE
+    if settings.master_key is None and not key_file.exists():
+        raise click.ClickException(f"no master key: {key_file} does not exist and IDPOOL_MASTER_KEY is not set")
 
 
 @main.command()
@@ -240,6 +388,40 @@ def migrate(**flags: Any) -> None:
     click.echo("schema is up to date")
 
 
+@main.command("import")
+@click.argument("file", type=click.Path(path_type=Path, dir_okay=False))
+@_common
+def import_file(file: Path, **flags: Any) -> None:
+    """Write FILE (from `idpool export`) into this store, keeping every pool id, IdentityId
+    and login. Records the store already has are left as they are."""
+    from idpool.bootstrap.commands import import_into
+
+    settings = _settings(**flags)
+    import_into(file, settings, _describe_database(settings))
+
+
+@main.group()
+def guests() -> None:
+    """Unauthenticated identities (guests)."""
+
+
+@guests.command("cleanup")
+@_common
+@click.option("--unused-guest-days", type=int, default=None, help="Delete guests never used after this many days [90]")
+def guests_cleanup(**flags: Any) -> None:
+    """Delete guests that never obtained a token or credentials (what each server also does
+    hourly). Safe to run while nodes serve, and on several hosts at once."""
+    from idpool.clock import SystemClock
+    from idpool.identity_pools.guests import GuestCleanup
+
+    settings = _settings(**flags)
+    if settings.unused_guest_days == 0:
+        raise click.ClickException("--unused-guest-days / IDPOOL_UNUSED_GUEST_DAYS is 0: unused guests are kept")
+    with _existing_store(settings) as store:
+        deleted = GuestCleanup(store, SystemClock(), settings.unused_guest_days).run()
+    click.echo(f"deleted {deleted} unused guest identities older than {settings.unused_guest_days} days")
+
+
 @main.group()
 def keys() -> None:
     """OpenID token signing keys."""
@@ -252,13 +434,11 @@ def keys_rotate(**flags: Any) -> None:
     from idpool.clock import SystemClock
     from idpool.keys.errors import MasterKeyError
     from idpool.keys.rotation import rotate
-    from idpool.keys.sealing import MASTER_KEY_FILE, Sealer, load_master_key
+    from idpool.keys.sealing import Sealer, load_master_key
 
     settings = _settings(**flags)
     with _existing_store(settings) as store:
-        key_file = settings.data_dir / MASTER_KEY_FILE
-        if settings.master_key is None and not key_file.exists():  # else load_master_key would create one
-            raise click.ClickException(f"no master key: {key_file} does not exist and IDPOOL_MASTER_KEY is not set")
+        _require_master_key(settings)  # else load_master_key would create one
         try:
             sealer = Sealer(load_master_key(env_value=settings.master_key, data_dir=settings.data_dir))
         except MasterKeyError as exc:
@@ -324,3 +504,7 @@ def _sqlite_file(settings: Settings) -> Path | None:
     if settings.database_url.startswith("sqlite:///"):
         return Path("/" + settings.database_url.removeprefix("sqlite:///").lstrip("/"))
     return None
+
+
+main.add_command(apply_command)
+main.add_command(export_command)

@@ -149,3 +149,17 @@ class ServiceUnavailable(IdpoolError):
 
 class ExpiredCredentials(IdpoolError):
     """Temporary credentials used after their Expiration (JSON ExpiredTokenException, Query ExpiredToken)."""
+
+
+# --- the gateway (API Gateway's vocabulary: "gateway responses") ------------------
+class InvalidRequestPath(IdpoolError):
+    """A path the gateway will not authorize: dot segments, empty segments, an encoded
+    slash, or bytes that are not UTF-8 (the resource ARN must name what the upstream serves)."""
+
+
+class IntegrationFailure(IdpoolError):
+    """The upstream could not be reached, or broke off its answer (INTEGRATION_FAILURE)."""
+
+
+class IntegrationTimeout(IdpoolError):
+    """The upstream did not answer within the gateway's upstream timeout (INTEGRATION_TIMEOUT)."""

@@ -87,6 +87,7 @@ class Identity:
     authenticated: bool = False  # a login was linked at some time: no guest tokens since
     disabled: bool = False  # merged into another identity
     logins: tuple[Login, ...] = ()  # sorted
+    used: bool = False  # has obtained a token or credentials (unused guests may be cleaned up)
 
     def logins_of(self, provider: str) -> list[str]:
         return [login.subject for login in self.logins if login.provider == provider]

@@ -1,27 +1,34 @@
-"""The one request pipeline: parse -> authenticate -> authorize -> dispatch -> serialize.
+"""The one request pipeline: route -> authenticate -> throttle -> parse -> authorize ->
+dispatch -> serialize.
 
 Every AWS API call passes through ``Pipeline.handle`` (the web layer only adapts HTTP to
 an ``Incoming`` and sends the ``WireResponse`` back). Each step's failure becomes the
 service's own error through its error table (``ServiceApi.errors``); anything unexpected
 becomes the service's internal error with a request id, logged with its traceback and
-never shown. One structured log line per request names the caller and the error code.
+never shown. One structured log line per request names the caller and the error code, and
+the node's ``Observer`` hears of every answered call once: metrics, the audit log (with the
+fields the operation's ``AUDIT`` entry picks) and traces.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import json
 import logging
 import time
 import traceback
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 from idpool import errors, storage
 from idpool.api import cognito_identity, iam, sts
 from idpool.api.context import Call, ServiceApi
 from idpool.auth import Authenticator, Authorizer, Principal
+from idpool.clock import SystemClock
 from idpool.ids import new_request_id
+from idpool.observe.observer import Answered, Observer
 from idpool.protocols.base import ProtocolError, WireResponse
 from idpool.protocols.models import service_model, unsigned_operations
 from idpool.protocols.routing import (
@@ -35,6 +42,7 @@ from idpool.protocols.routing import (
     route,
 )
 from idpool.protocols.wire_errors import ErrorTable, WireError
+from idpool.quotas.throttle import Throttle
 from idpool.sigv4 import HttpRequest, SigV4Error, is_signed
 
 # Each service's one error table: known before the node is ready, so even "starting" and
@@ -67,6 +75,24 @@ class Ready:
     authenticator: Authenticator
     authorizer: Authorizer
     region: str
+    observer: Observer | None = None  # metrics, audit log, traces
+    throttle: Throttle | None = None  # request-rate quotas (None: no quota at all)
+
+
+@dataclass
+class _Progress:
+    """How far a call got: what the observer is told about it."""
+
+    routed: Routed | None = None
+    principal: Principal | None = None
+    params: Mapping[str, Any] | None = None
+    call: Call | None = None
+    result: Mapping[str, Any] = field(default_factory=dict)
+
+
+# Refusals: the audit log records every one, whatever the operation.
+DENIALS = (errors.AccessDenied, errors.NotAuthorized, errors.TooManyRequests, errors.ExpiredCredentials, SigV4Error)
+_CLOCK = SystemClock()
 
 
 class Pipeline:
@@ -75,28 +101,40 @@ class Pipeline:
 
     def handle(self, req: Incoming) -> WireResponse:
         started = time.perf_counter()
+        arrived = _CLOCK.now()
         request_id = new_request_id()
-        routed: Routed | None = None
-        principal: Principal | None = None
+        done = _Progress()
+        ready = self._ready()  # read once: a call that fails routing is still observed
+        failure: Exception | None = None
         try:
-            routed = route(req.method, {k.lower(): v for k, v in req.headers}, req.body, req.query_string)
-            ready = self._ready()
+            done.routed = route(req.method, {k.lower(): v for k, v in req.headers}, req.body, req.query_string)
             if ready is None:
                 raise errors.ServiceUnavailable("idpool is starting; retry shortly.")
-            principal = self._authenticate(ready, routed, req)
-            response = self._dispatch(ready, routed, req, principal, request_id)
+            done.principal = self._authenticate(ready, done.routed, req)
+            if ready.throttle is not None:
+                account = done.principal.account_id if done.principal else None
+                ready.throttle.check(done.routed.service, done.routed.operation.name, account=account,
+                                     source_ip=req.source_ip)
+            response = self._dispatch(ready, done.routed, req, done, request_id)
             error: WireError | None = None
         except Exception as exc:  # every failure becomes the service's own error shape
-            service = routed.service if routed else _service_of(exc, req)
-            error, response = self._error(service, routed, exc, request_id)
-        self._log(req, routed, principal, response, error, request_id, started)
+            failure = exc
+            service = done.routed.service if done.routed else _service_of(exc, req)
+            error, response = self._error(service, done.routed, exc, request_id)
+        self._log(req, done.routed, done.principal, response, error, request_id, started)
+        if ready is not None and ready.observer is not None:
+            _observe(ready, req, done, response, error, failure, request_id, started, arrived)
         return response
 
     def refuse(self, req: Incoming, exc: errors.IdpoolError) -> WireResponse:
         """Answer a request the web layer could not read whole (too large, too slow)."""
+        started, arrived = time.perf_counter(), _CLOCK.now()
         error, response = refusal({name.lower(): value for name, value in req.headers}, exc)
         request_id = dict(response.headers).get("x-amzn-RequestId", "")
-        self._log(req, None, None, response, error, request_id, time.perf_counter())
+        self._log(req, None, None, response, error, request_id, started)
+        ready = self._ready()
+        if ready is not None and ready.observer is not None:
+            _observe(ready, req, _Progress(), response, error, exc, request_id, started, arrived)
         return response
 
     # --- the steps --------------------------------------------------------------------------
@@ -108,58 +146,26 @@ class Pipeline:
             raise SigV4Error.missing()
         return ready.authenticator.authenticate(http, service=routed.service, regions=_regions(ready.region, routed.service))
 
-    def _dispatch(
-        self, ready: Ready, routed: Routed, req: Incoming, principal: Principal | None, request_id: str
-    ) -> WireResponse:
-        api = ready.apis[routed.service]
-        operation = routed.operation.name
-        params = routed.parse()
-        handler = api.handler(operation)
-        if handler is None:
-            raise errors.UnsupportedOperation(f"idpool does not implement {routed.service} {operation}.")
-        call = Call(request_id, principal, req.source_ip, ready.authorizer)
-        if principal is not None and operation not in _public(routed.service):
-            resource = api.resource(operation, call, params)
-            if resource is not None:
-                call.authorize(f"{routed.service}:{operation}", resource)
-        return routed.protocol.serialize_result(routed.operation, handler(call, params), request_id)
+    def _dispatch(self, ready: Ready, routed: Routed, req: Incoming, done: _Progress, request_id: str) -> WireResponse:
+        params = done.params = routed.parse()
+        call = done.call = Call(request_id, done.principal, req.source_ip, ready.authorizer)
+        result = done.result = invoke(ready, routed.service, routed.operation.name, call, params)
+        return routed.protocol.serialize_result(routed.operation, result, request_id)
 
     # --- errors, once ------------------------------------------------------------------------
     def _error(
         self, service: str, routed: Routed | None, exc: Exception, request_id: str
     ) -> tuple[WireError, WireResponse]:
-        table = _tables()[service]
-        protocol = protocol_for(service)
-        message: str
-        if isinstance(exc, ProtocolError):
-            error, message = table.for_code(exc.code), exc.message
-        elif isinstance(exc, storage.Unavailable):
-            errlog.warning(json.dumps({"requestId": request_id, "event": "store-unavailable", "detail": str(exc)}))
-            exc = errors.ServiceUnavailable("The service is unavailable; retry later.")
-            error, message = table.for_exception(exc) or _never(exc), exc.message
-        else:
-            found = table.for_exception(exc)
-            if found is None:
-                return self._internal(service, routed, exc, request_id)
-            error = found
-            message = exc.wire_message if isinstance(exc, errors.IdpoolError) else str(exc)
-            detail = getattr(exc, "detail", None)
-            if detail:
-                entry = {"requestId": request_id, "error": error.code, "detail": detail}
-                encoded = getattr(exc, "encoded_message", None)
-                if encoded:  # for `aws sts decode-authorization-message`
-                    entry["encodedMessage"] = encoded
-                errlog.info(json.dumps(entry))
-        return error, protocol.serialize_error(error, message, request_id)
+        named = known_error(service, exc, request_id)
+        if named is None:
+            return self._internal(service, routed, exc, request_id)
+        error, message = named
+        return error, protocol_for(service).serialize_error(error, message, request_id)
 
     def _internal(
         self, service: str, routed: Routed | None, exc: Exception, request_id: str
     ) -> tuple[WireError, WireResponse]:
-        errlog.error(json.dumps({
-            "requestId": request_id, "event": "internal-error",
-            "operation": routed.operation.name if routed else None,
-            "exception": type(exc).__name__, "traceback": "".join(traceback.format_exception(exc)),
-        }))
+        log_internal_error(routed.operation.name if routed else None, exc, request_id)
         error = _tables()[service].for_exception(errors.InternalFailure("")) or _never(exc)
         message = f"An internal error occurred (request id {request_id})."
         return error, protocol_for(service).serialize_error(error, message, request_id)
@@ -181,6 +187,110 @@ class Pipeline:
             "sourceIp": req.source_ip,
             "ms": round((time.perf_counter() - started) * 1000, 3),
         }))
+
+
+def _observe(
+    ready: Ready, req: Incoming, done: _Progress, response: WireResponse, error: WireError | None,
+    failure: Exception | None, request_id: str, started: float, arrived: dt.datetime,
+) -> None:
+    """Tell the node's observer about an answered call (metrics, audit log, traces)."""
+    observer = ready.observer
+    assert observer is not None
+    headers = {name.lower(): value for name, value in req.headers}
+    routed = done.routed
+    service = routed.service if routed else unrouted_service(headers)
+    operation = routed.operation.name if routed else None
+    audited = ready.apis[service].audit.get(operation) if operation and service in ready.apis else None
+    fields = None
+    if audited is not None and observer.auditing:
+        call = done.call or Call(request_id, done.principal, req.source_ip)
+        fields = audited.fields(_params(done), done.result if error is None else {}, call)
+    observer.answered(Answered(
+        request_id=request_id, service=service, operation=operation, status=response.status,
+        error_code=error.code if error else None, error_message=_message(failure) if error else None,
+        principal=done.principal, source_ip=req.source_ip, user_agent=headers.get("user-agent"),
+        region=ready.region, seconds=time.perf_counter() - started, time=arrived,
+        start_ns=int(arrived.timestamp() * 1e9), denied=isinstance(failure, DENIALS),
+        issued=audited.issues if audited is not None and error is None else None, audit=fields,
+        headers=headers,
+    ))
+
+
+def _params(done: _Progress) -> Mapping[str, Any]:
+    """The call's parameters for its audit event, also when it was refused before they were
+    read (authentication, a quota): read now, or none if they cannot be."""
+    if done.params is None and done.routed is not None:
+        try:
+            done.params = done.routed.parse()
+        except Exception:  # malformed input: the event says what else is known
+            done.params = {}
+    return done.params or {}
+
+
+def _message(failure: Exception | None) -> str | None:
+    """The message sent for a known failure; internal errors say nothing more than their code."""
+    if isinstance(failure, errors.IdpoolError):
+        return failure.wire_message
+    if isinstance(failure, (ProtocolError, SigV4Error)):
+        return str(getattr(failure, "message", failure))
+    return None
+
+
+def invoke(ready: Ready, service: str, operation: str, call: Call, params: Mapping[str, Any]) -> Mapping[str, Any]:
+    """Authorize ``operation`` for ``call``'s principal and run its handler on decoded ``params``.
+
+    The one dispatch step: signed API calls come here from ``Pipeline.handle``, and the
+    console's actions from its in-process client, so both are authorized on the same
+    resource (``ServiceApi.resource``) with the same action names and run the same handler.
+    """
+    handler = ready.apis[service].handler(operation)
+    if handler is None:
+        raise errors.UnsupportedOperation(f"idpool does not implement {service} {operation}.")
+    authorize_operation(ready, service, operation, call, params)
+    return handler(call, params)
+
+
+def authorize_operation(ready: Ready, service: str, operation: str, call: Call, params: Mapping[str, Any]) -> None:
+    """Raise AccessDenied unless ``call``'s principal may perform ``operation`` with ``params``,
+    on the resource the service's adapter names for it. Public operations need nothing; an
+    operation authorized per item (DeleteIdentities) is authorized by its handler."""
+    if call.principal is None or operation in _public(service):
+        return
+    resource = ready.apis[service].resource(operation, call, params)
+    if resource is not None:
+        call.authorize(f"{service}:{operation}", resource)
+
+
+def known_error(service: str, exc: Exception, request_id: str) -> tuple[WireError, str] | None:
+    """``exc`` as ``service``'s error table names it, with the message its wire carries; None
+    for an unexpected exception (an internal error). A detail the message leaves out is logged."""
+    table = _tables()[service]
+    if isinstance(exc, ProtocolError):
+        return table.for_code(exc.code), exc.message
+    if isinstance(exc, storage.Unavailable):
+        errlog.warning(json.dumps({"requestId": request_id, "event": "store-unavailable", "detail": str(exc)}))
+        exc = errors.ServiceUnavailable("The service is unavailable; retry later.")
+        return table.for_exception(exc) or _never(exc), exc.message
+    found = table.for_exception(exc)
+    if found is None:
+        return None
+    detail = getattr(exc, "detail", None)
+    if detail:
+        entry = {"requestId": request_id, "error": found.code, "detail": detail}
+        encoded = getattr(exc, "encoded_message", None)
+        if encoded:  # for `aws sts decode-authorization-message`
+            entry["encodedMessage"] = encoded
+        errlog.info(json.dumps(entry))
+    return found, exc.wire_message if isinstance(exc, errors.IdpoolError) else str(exc)
+
+
+def log_internal_error(operation: str | None, exc: Exception, request_id: str) -> None:
+    """An unexpected failure: logged with its traceback under the request id the caller is
+    shown, never shown itself."""
+    errlog.error(json.dumps({
+        "requestId": request_id, "event": "internal-error", "operation": operation,
+        "exception": type(exc).__name__, "traceback": "".join(traceback.format_exception(exc)),
+    }))
 
 
 @functools.cache

@@ -15,24 +15,30 @@ SERVED = ("cognito-identity", "sts", "iam")
 BROWSER_ACCEPT = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
 
 
-def test_a_browser_on_root_gets_a_page_about_the_server(live: Any) -> None:
-    page = httpx.get(live.url + "/", headers={"Accept": BROWSER_ACCEPT})
+def test_a_browser_on_root_is_sent_to_the_console(live: Any) -> None:
+    answer = httpx.get(live.url + "/", headers={"Accept": BROWSER_ACCEPT})
+    assert answer.status_code == 302
+    assert answer.headers["location"] == "/console"  # relative: never built from the Host header
+    assert httpx.head(live.url + "/", headers={"Accept": BROWSER_ACCEPT}).status_code == 302
+    page = httpx.get(live.url + "/", headers={"Accept": BROWSER_ACCEPT}, follow_redirects=True)
     assert page.status_code == 200
     assert page.headers["content-type"] == "text/html; charset=utf-8"
     assert "frame-ancestors 'none'" in page.headers["content-security-policy"]
     text = page.text
+    assert "Access key ID" in text and "Secret access key" in text  # the console's sign-in form
     for endpoint in ("/.well-known/openid-configuration", "/.well-known/jwks_uri", "/health"):
         assert f"{live.url}{endpoint}" in text  # the configured URL, never the Host header
     for service in SERVED:
         assert service in text
     assert f"export AWS_ENDPOINT_URL_COGNITO_IDENTITY={live.url}" in text  # how to point the AWS CLI at it
-    assert httpx.head(live.url + "/", headers={"Accept": BROWSER_ACCEPT}).status_code == 200
 
 
-def test_the_page_names_the_configured_url_not_the_host_header(live: Any) -> None:
-    page = httpx.get(live.url + "/", headers={"Accept": "text/html", "Host": "evil.example"})
+def test_the_console_names_the_configured_url_not_the_host_header(live: Any) -> None:
+    page = httpx.get(live.url + "/console", headers={"Accept": "text/html", "Host": "evil.example"})
     assert page.status_code == 200
     assert "evil.example" not in page.text
+    redirect = httpx.get(live.url + "/", headers={"Accept": "text/html", "Host": "evil.example"})
+    assert "evil.example" not in redirect.headers["location"]
 
 
 @pytest.mark.parametrize("headers, query", [

@@ -20,7 +20,8 @@ README = Path(__file__).resolve().parents[2] / "README.md"
 
 def walkthrough_shell() -> str:
     text = README.read_text()
-    seed = text[text.index("## The seed, step by step"):]
+    start = text.index("## The seed, step by step")
+    seed = text[start:text.index("\n## ", start)]
     return "\n".join(re.findall(r"```sh\n(.*?)```", seed, re.DOTALL))
 
 

@@ -193,6 +193,7 @@ class Cluster:
         self.env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "IDPOOL_"))}
         self.env["IDPOOL_MASTER_KEY"] = base64.b64encode(secrets.token_bytes(32)).decode()
         self.env["IDPOOL_LOG_LEVEL"] = "warning"
+        self.env["IDPOOL_QUOTAS"] = "off"  # bursts from one address; the quota tests set their own
         self.nodes: list[Node] = []
         self.root: RootKeys | None = None
         self.jwks_at_start: dict[str, dict[str, Any]] = {}  # node name -> its JWKS, for fixtures to fill

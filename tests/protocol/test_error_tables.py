@@ -9,6 +9,7 @@ import inspect
 import pytest
 
 from idpool import errors
+from idpool.gateway.responses import ERRORS as GATEWAY_ERRORS
 from idpool.pipeline import ERROR_TABLES
 from idpool.protocols import JsonProtocol, QueryProtocol, service_model
 from idpool.protocols.wire_errors import WireError
@@ -46,6 +47,10 @@ OBSERVED = {
     ("iam", "RequestEntityTooLarge"): 413,
     ("sts", "RequestTimeout"): 408,
     ("iam", "RequestTimeout"): 408,
+    # AWS re:Post knowledge center, "How do I resolve API throttling or "Rate exceeded" errors
+    # for IAM and AWS STS?": code Throttling, message "Rate exceeded", HTTP 400.
+    ("sts", "Throttling"): 400,
+    ("iam", "Throttling"): 400,
 }
 
 # Cognito Identity answers client errors with 400 whatever the Smithy model says
@@ -94,7 +99,8 @@ def test_every_codec_code_is_named(service: str, table: object) -> None:
 
 
 PIPELINE_ERRORS = [errors.AccessDenied, errors.ExpiredCredentials, errors.RequestTooLarge, errors.RequestTimeout,
-                   errors.UnsupportedOperation, errors.ServiceUnavailable, errors.InternalFailure]
+                   errors.UnsupportedOperation, errors.ServiceUnavailable, errors.InternalFailure,
+                   errors.TooManyRequests]
 
 
 @pytest.mark.parametrize(("service", "table"), TABLES)
@@ -106,7 +112,9 @@ def test_every_service_names_the_pipelines_own_failures(service: str, table: obj
 
 
 def test_every_domain_error_is_named_by_some_service() -> None:
+    """The AWS services' tables, and the gateway's (its own errors are API Gateway's)."""
     domain = [cls for _, cls in inspect.getmembers(errors, inspect.isclass)
               if issubclass(cls, errors.IdpoolError) and cls is not errors.IdpoolError]
+    tables = [*ERROR_TABLES.values(), GATEWAY_ERRORS]
     for cls in domain:
-        assert any(table.for_exception(cls("m")) for table in ERROR_TABLES.values()), cls.__name__
+        assert any(table.for_exception(cls("m")) for table in tables), cls.__name__

@@ -18,7 +18,8 @@ from .backends import SqlStoreFactory
 from .records import T0, new_identity, new_pool
 
 TABLES = [
-    "account_locks", "iam_access_keys", "iam_policies", "iam_roles", "iam_users", "identities", "identity_pools", "logins", "schema_migrations",
+    "account_locks", "iam_access_keys", "iam_policies", "iam_roles", "iam_users", "identities", "identity_pools", "logins",
+    "rate_counters", "schema_migrations",
     "settings", "signing_keys",
 ]  # fmt: skip
 LATEST = len(MIGRATIONS)
@@ -104,44 +105,54 @@ def test_migrate_false_leaves_an_empty_database_empty(sql_database_url: str, tmp
 
 
 def test_migration_3_enables_again_identities_left_disabled_with_logins(sql_database_url: str, tmp_path: Path) -> None:
-    """The damage racing merges did before version 3: a login on a disabled identity."""
+    """The damage racing merges did before version 3: a login on a disabled identity. The rows
+    are written with the SQL of schema version 2, as the idpool of that time wrote them."""
     store = open_sql_store(sql_database_url, tmp_path, migrate=False)
     try:
         migrate(store.flavor, MIGRATIONS[:2])
         store.create_pool(pool := new_pool(developer_provider_name="dev"))  # no limit: account_locks is not there yet
         stranded, merged_away, fine = (new_identity(pool) for _ in range(3))
-        for identity, subjects in ((stranded, ["a", "b"]), (merged_away, []), (fine, ["c"])):
-            store.create_identity(identity)
-            if subjects:
-                store.link_logins(identity.identity_id, [Login("dev", s) for s in subjects], T0)
-        disable = "UPDATE identities SET disabled = TRUE WHERE identity_id = ?"
-        for identity in (stranded, merged_away):
-            store.flavor.run(lambda tx: tx.run(disable, (identity.identity_id,)), write=True)
-        before = {i.identity_id: i for i in store.list_identities(pool.pool_id, 10)}
+        at = store.flavor.time_in(T0)
+        for identity, subjects, disabled in ((stranded, ["a", "b"], True), (merged_away, [], True), (fine, ["c"], False)):
+            row = (identity.identity_id, pool.pool_id, pool.account_id, at, at, bool(subjects), disabled)
+            store.flavor.run(lambda tx: tx.run(V2_INSERT_IDENTITY, row), write=True)
+            for subject in subjects:
+                login = (pool.pool_id, "dev", subject, identity.identity_id, at)
+                store.flavor.run(lambda tx: tx.run(V2_INSERT_LOGIN, login), write=True)
         assert migrate(store.flavor, MIGRATIONS[:3]) == 3
+        states = {row[0]: (bool(row[1]), bool(row[2])) for row in store.flavor.run(
+            lambda tx: tx.all("SELECT identity_id, disabled, authenticated FROM identities"))}
+        assert states == {stranded.identity_id: (False, True),  # enabled again, with its logins
+                          merged_away.identity_id: (True, False),  # no login: stays disabled
+                          fine.identity_id: (False, True)}
+        assert migrate(store.flavor) == LATEST
         after = {i.identity_id: i for i in store.list_identities(pool.pool_id, 10)}
-        assert not after[stranded.identity_id].disabled and after[stranded.identity_id].authenticated
         assert after[stranded.identity_id].logins == (Login("dev", "a"), Login("dev", "b"))
-        assert after[merged_away.identity_id] == before[merged_away.identity_id]  # no login: stays disabled
-        assert after[fine.identity_id] == before[fine.identity_id]
     finally:
         store.close()
 
 
-def test_migration_5_keeps_roles_and_users_with_nothing_attached(sql_database_url: str, tmp_path: Path) -> None:
+def test_migration_6_keeps_roles_and_users_with_nothing_attached(sql_database_url: str, tmp_path: Path) -> None:
     """Roles and users written before managed policies existed read back unchanged, with no
     attachment, no boundary and no recorded use."""
     store = open_sql_store(sql_database_url, tmp_path, migrate=False)
     try:
-        migrate(store.flavor, MIGRATIONS[:4])
+        migrate(store.flavor, MIGRATIONS[:5])
         store.flavor.run(lambda tx: tx.run(
             "INSERT INTO iam_roles (name_key, role_id, account_id, name, path, trust_policy, description,"
             " max_session_duration, tags, policies, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             ("old", "AROAOLD", "111111111111", "Old", "/", "{}", None, 3600, '{"t":"v"}', "{}", store.flavor.time_in(T0))),
             write=True)
-        assert migrate(store.flavor, MIGRATIONS[:5]) == 5
+        assert migrate(store.flavor, MIGRATIONS[:6]) == 6
         role = store.get_role("111111111111", "old")
         assert (role.name, role.tags, role.attached_policies, role.permissions_boundary, role.last_used_at) == (
             "Old", {"t": "v"}, (), None, None)
     finally:
         store.close()
+
+
+V2_INSERT_IDENTITY = (
+    "INSERT INTO identities (identity_id, pool_id, account_id, created_at, last_modified_at, authenticated, disabled)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?)"
+)
+V2_INSERT_LOGIN = "INSERT INTO logins (pool_id, provider, subject, identity_id, linked_at) VALUES (?, ?, ?, ?, ?)"

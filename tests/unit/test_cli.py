@@ -73,6 +73,12 @@ def test_serve_help_names_every_variable_with_what_it_does() -> None:
     ("IDPOOL_DRAIN_SECONDS", "0", "seconds"),
     ("IDPOOL_HEADER_TIMEOUT_SECONDS", "soon", "number of seconds"),
     ("IDPOOL_REGION", "moon", "us-east-1"),
+    ("IDPOOL_QUOTAS", "/no/such/quotas.toml", "default, aws, off"),
+    ("IDPOOL_REDIS_URL", "http://cache:6379", "redis://"),
+    ("IDPOOL_TRUSTED_PROXIES", "10.0.0.0/8,lb.internal", "CIDRs"),
+    ("IDPOOL_MAX_GUESTS_PER_POOL", "-5", "0 for no cap"),
+    ("IDPOOL_UNUSED_GUEST_DAYS", "-1", "0 (never)"),
+    ("IDPOOL_TRACING", "jaeger", "off, console or otlp"),
 ])
 def test_a_bad_variable_is_one_line_naming_it_and_what_is_accepted(
     tmp_path: Path, name: str, value: str, accepted: str
@@ -162,3 +168,47 @@ def test_key_commands_refuse_a_postgres_database_without_idpool(postgres_admin_u
     finally:
         with psycopg.connect(postgres_admin_url, autocommit=True) as conn:
             conn.execute(f"DROP SCHEMA {schema} CASCADE")
+
+
+def test_a_quota_file_that_cannot_be_used_stops_the_start_with_one_line(tmp_path: Path) -> None:
+    quotas = tmp_path / "quotas.toml"
+    quotas.write_text('[[quota]]\noperation = "cognito-identity:GetIdentity"\nper = "source"\nlimit = 5\n')
+    result = run_cli("serve", "--data-dir", str(tmp_path / "data"), "--quotas", str(quotas))
+    assert result.exit_code != 0
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1 and "quota 1: cognito-identity has no operation 'GetIdentity'" in lines[0], result.output
+
+
+def test_guests_cleanup_deletes_old_unused_guests_of_an_existing_installation(tmp_path: Path) -> None:
+    import datetime as dt
+
+    from idpool.ids import new_regional_guid
+    from idpool.model import Identity, IdentityPool
+    from idpool.storage.open import open_store
+
+    store = open_store(None, tmp_path)  # an installation that has served before
+    try:
+        at = dt.datetime.now(dt.UTC) - dt.timedelta(days=10)
+        pool = IdentityPool("123456789012", new_regional_guid("us-east-1"), "app", True, at)
+        store.create_pool(pool)
+        store.add_first_signing_key(_a_key(at))
+        for _ in range(2):
+            store.create_identity(Identity(new_regional_guid("us-east-1"), pool.pool_id, pool.account_id, at, at))
+    finally:
+        store.close()
+    kept = run_cli("guests", "cleanup", "--data-dir", str(tmp_path), "--unused-guest-days", "30")
+    assert kept.exit_code == 0 and "deleted 0 unused guest identities" in kept.output, kept.output
+    result = run_cli("guests", "cleanup", "--data-dir", str(tmp_path), "--unused-guest-days", "7")
+    assert result.exit_code == 0 and "deleted 2 unused guest identities older than 7 days" in result.output
+
+
+def test_guests_cleanup_refuses_where_idpool_never_ran(tmp_path: Path) -> None:
+    result = run_cli("guests", "cleanup", "--data-dir", str(tmp_path / "nowhere"))
+    assert result.exit_code != 0 and "no idpool database" in result.output
+    assert not (tmp_path / "nowhere").exists()
+
+
+def _a_key(at: object) -> Any:
+    from idpool.model import SigningKey
+
+    return SigningKey("k1", "RS512", {"kty": "RSA"}, b"sealed", at, True)  # type: ignore[arg-type]

@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from idpool import errors
+from idpool.api.audit import Audited, login_providers
 from idpool.api.context import Call, Operation, ServiceApi
 from idpool.arns import pool_arn
 from idpool.identity_pools.credentials import EnhancedFlow
@@ -216,6 +217,9 @@ class CognitoIdentityApi(ServiceApi):
             call.account_id, p["IdentityPoolId"], p["Logins"], p.get("IdentityId"),
             p.get("PrincipalTags"), p.get("TokenDuration"),
         )
+        call.notes["identityCreated"] = issued.created
+        if issued.login is not None:  # which developer user the token speaks for (an id, not a secret)
+            call.notes["developerUserIdentifier"] = issued.login.subject
         return {"IdentityId": issued.identity_id, "Token": issued.token}
 
     def lookup_developer_identity(self, call: Call, p: Mapping[str, Any]) -> Mapping[str, Any]:
@@ -287,6 +291,7 @@ class CognitoIdentityApi(ServiceApi):
 
     def get_credentials_for_identity(self, call: Call, p: Mapping[str, Any]) -> Mapping[str, Any]:
         creds = self._enhanced.credentials_for_identity(p["IdentityId"], p.get("Logins"), p.get("CustomRoleArn"))
+        call.notes["roleArn"] = creds.role_arn  # which role the pool chose (audit log)
         return {
             "IdentityId": creds.identity_id,
             "Credentials": {
@@ -353,4 +358,50 @@ HANDLERS: dict[str, Operation] = {
     "GetCredentialsForIdentity": CognitoIdentityApi.get_credentials_for_identity,
 }
 
+
+
+def _providers(p: Mapping[str, Any], r: Mapping[str, Any], call: Call) -> dict[str, Any]:
+    return {"loginProviders": login_providers(p)}
+
+
+def _role_arns(p: Mapping[str, Any], r: Mapping[str, Any], call: Call) -> dict[str, Any]:
+    return {"roles": dict(p.get("Roles") or {}), "roleMappingProviders": sorted(p.get("RoleMappings") or {})}
+
+
+def _access_key(p: Mapping[str, Any], r: Mapping[str, Any], call: Call) -> dict[str, Any]:
+    creds = r.get("Credentials") or {}
+    return {"accessKeyId": creds.get("AccessKeyId"), "expiration": creds.get("Expiration")}
+
+
+_POOL = ("IdentityPoolId",)
+_POOL_CONFIG = ("IdentityPoolId", "IdentityPoolName", "AllowUnauthenticatedIdentities", "AllowClassicFlow",
+                "DeveloperProviderName", "SupportedLoginProviders", "OpenIdConnectProviderARNs", "SamlProviderARNs")
+# What the audit log records: every pool change, identity lifecycle event and token or
+# credentials issued (api/audit.py).
+AUDIT: dict[str, Audited] = {
+    "CreateIdentityPool": Audited(_POOL_CONFIG, ("IdentityPoolId",)),
+    "UpdateIdentityPool": Audited(_POOL_CONFIG),
+    "DeleteIdentityPool": Audited(_POOL),
+    "TagResource": Audited(("ResourceArn", "Tags")),
+    "UntagResource": Audited(("ResourceArn", "TagKeys")),
+    "SetIdentityPoolRoles": Audited(_POOL, more_request=_role_arns),
+    "SetPrincipalTagAttributeMap": Audited(("IdentityPoolId", "IdentityProviderName", "UseDefaults", "PrincipalTags")),
+    "GetOpenIdTokenForDeveloperIdentity": Audited(
+        ("IdentityPoolId", "IdentityId", "TokenDuration"), ("IdentityId",), more_request=_providers,
+        issues="token"),
+    "MergeDeveloperIdentities": Audited(
+        ("IdentityPoolId", "DeveloperProviderName", "SourceUserIdentifier", "DestinationUserIdentifier"),
+        ("IdentityId",)),
+    "UnlinkDeveloperIdentity": Audited(
+        ("IdentityId", "IdentityPoolId", "DeveloperProviderName", "DeveloperUserIdentifier")),
+    "DeleteIdentities": Audited(("IdentityIdsToDelete",), ("UnprocessedIdentityIds",)),
+    "GetId": Audited(_POOL, ("IdentityId",), more_request=_providers),
+    "GetOpenIdToken": Audited(("IdentityId",), ("IdentityId",), more_request=_providers, issues="token"),
+    "UnlinkIdentity": Audited(("IdentityId", "LoginsToRemove"), more_request=_providers),
+    "GetCredentialsForIdentity": Audited(
+        ("IdentityId", "CustomRoleArn"), ("IdentityId",), more_request=_providers, more_response=_access_key,
+        issues="credentials"),
+}
+
 CognitoIdentityApi.operations = HANDLERS
+CognitoIdentityApi.audit = AUDIT

@@ -6,6 +6,7 @@ Handlers are methods of a service's API object, which holds the narrow ports it 
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -14,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from idpool import errors
 
 if TYPE_CHECKING:
+    from idpool.api.audit import Audited
     from idpool.auth import Authorizer, Principal
     from idpool.protocols.wire_errors import ErrorTable
 
@@ -24,6 +26,9 @@ class Call:
     principal: Principal | None  # None: an unsigned call to a public operation
     source_ip: str | None = None
     authorizer: Authorizer | None = None
+    # What a handler learnt that its result does not say (e.g. that an identity was created):
+    # response elements of the call's audit event.
+    notes: dict[str, Any] = dataclasses.field(default_factory=dict)
 
     @property
     def account_id(self) -> str:
@@ -54,6 +59,9 @@ class ServiceApi:
     errors: ErrorTable
     # Operation name -> handler method (unbound: bound to the instance on dispatch).
     operations: Mapping[str, Operation] = {}
+    # Operation name -> what its audit event records (api/audit.py); absent: not audited
+    # unless refused.
+    audit: Mapping[str, Audited] = {}
 
     def handler(self, operation: str) -> Handler | None:
         method = self.operations.get(operation)

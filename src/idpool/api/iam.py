@@ -15,6 +15,7 @@ from typing import Any
 
 from idpool import errors
 from idpool.api.context import Call, Operation, ServiceApi
+from idpool.api.iam_audit import AUDIT
 from idpool.api.iam_packing import (
     DEFAULT_MAX_ITEMS,
     listing,
@@ -27,7 +28,7 @@ from idpool.api.iam_packing import (
 )
 from idpool.api.iam_policies import PolicyHandlers
 from idpool.api.iam_simulate import SimulateHandlers
-from idpool.api.query_errors import QUERY_AUTH_ERRORS, QUERY_CODEC_CODES
+from idpool.api.query_errors import QUERY_CODEC_CODES, QUERY_COMMON_ERRORS
 from idpool.arns import policy_arn, role_arn, root_arn, user_arn
 from idpool.iam.policies import ManagedPolicies
 from idpool.iam.service import IamService
@@ -50,14 +51,8 @@ ERRORS = ErrorTable(
         errors.InvalidInput: WireError("InvalidInput", 400),
         errors.IamLimitExceeded: WireError("LimitExceeded", 409),
         errors.IamValidationError: WireError("ValidationError", 400),
-        errors.AccessDenied: WireError("AccessDenied", 403),
-        errors.ExpiredCredentials: WireError("ExpiredToken", 403),
-        errors.RequestTooLarge: WireError("RequestEntityTooLarge", 413),
-        errors.RequestTimeout: WireError("RequestTimeout", 408),
-        errors.UnsupportedOperation: WireError("InvalidAction", 400),
-        errors.ServiceUnavailable: WireError("ServiceUnavailable", 503, sender_fault=False),
         errors.InternalFailure: WireError("ServiceFailure", 500, sender_fault=False),
-        **QUERY_AUTH_ERRORS,
+        **QUERY_COMMON_ERRORS,
     },
     codec_codes=QUERY_CODEC_CODES,
 )
@@ -338,4 +333,7 @@ POLICY_OPERATIONS = frozenset({
     "CreatePolicyVersion", "GetPolicyVersion", "ListPolicyVersions", "DeletePolicyVersion",
     "SetDefaultPolicyVersion",
 })
+
+
 IamApi.operations = HANDLERS
+IamApi.audit = AUDIT

@@ -1,4 +1,10 @@
-"""What STS and IAM share on the Query wire: authentication failures and codec errors.
+"""What STS and IAM share on the Query wire: the pipeline's failures, authentication
+failures and codec errors. Each service adds its own errors and its internal error.
+
+AccessDenied 403 for a permission refusal (observed: aws-amplify/aws-sdk-android#9,
+aws/aws-sdk-js-v3#6225); ServiceUnavailable 503 and InvalidAction 400 from AWS's "Common
+Errors"; RequestEntityTooLarge 413 and RequestTimeout 408 as newer services' common-errors
+pages name the HTTP-level failures.
 
 SigV4 failures (IAM API Reference and AWS API Reference "Common Errors":
 IncompleteSignature 400, InvalidClientTokenId 403, MissingAuthenticationToken 403) and as
@@ -13,6 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from idpool import errors
 from idpool.protocols.wire_errors import Failure, WireError
 from idpool.sigv4 import AuthFailure
 
@@ -31,4 +38,17 @@ QUERY_AUTH_ERRORS: Mapping[Failure, WireError] = {
 QUERY_CODEC_CODES: dict[str, int] = {
     "MissingAction": 400, "MissingParameter": 400, "InvalidAction": 400, "InvalidQueryParameter": 400,
     "ValidationError": 400,
+}
+
+QUERY_COMMON_ERRORS: Mapping[Failure, WireError] = {
+    errors.AccessDenied: WireError("AccessDenied", 403),
+    errors.ExpiredCredentials: WireError("ExpiredToken", 403),
+    errors.RequestTooLarge: WireError("RequestEntityTooLarge", 413),
+    errors.RequestTimeout: WireError("RequestTimeout", 408),
+    errors.UnsupportedOperation: WireError("InvalidAction", 400),
+    errors.ServiceUnavailable: WireError("ServiceUnavailable", 503, sender_fault=False),
+    # Over a request-rate quota: "Throttling", "Rate exceeded", 400 (AWS re:Post knowledge
+    # center, "How do I resolve API throttling or "Rate exceeded" errors for IAM and AWS STS?").
+    errors.TooManyRequests: WireError("Throttling", 400),
+    **QUERY_AUTH_ERRORS,
 }

@@ -12,8 +12,9 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from idpool import errors
+from idpool.api.audit import Audited
 from idpool.api.context import Call, Operation, ServiceApi
-from idpool.api.query_errors import QUERY_AUTH_ERRORS, QUERY_CODEC_CODES
+from idpool.api.query_errors import QUERY_CODEC_CODES, QUERY_COMMON_ERRORS
 from idpool.auth import Principal
 from idpool.protocols.wire_errors import ErrorTable, WireError
 from idpool.sts.issue import Issued, SessionPolicies
@@ -36,14 +37,8 @@ ERRORS = ErrorTable(
         errors.PackedPolicyTooLarge: WireError("PackedPolicyTooLarge", 400),
         errors.InvalidAuthorizationMessage: WireError("InvalidAuthorizationMessageException", 400),
         errors.StsValidationError: WireError("ValidationError", 400),
-        errors.AccessDenied: WireError("AccessDenied", 403),
-        errors.ExpiredCredentials: WireError("ExpiredToken", 403),
-        errors.RequestTooLarge: WireError("RequestEntityTooLarge", 413),
-        errors.RequestTimeout: WireError("RequestTimeout", 408),
-        errors.UnsupportedOperation: WireError("InvalidAction", 400),
-        errors.ServiceUnavailable: WireError("ServiceUnavailable", 503, sender_fault=False),
         errors.InternalFailure: WireError("InternalFailure", 500, sender_fault=False),
-        **QUERY_AUTH_ERRORS,
+        **QUERY_COMMON_ERRORS,
     },
     codec_codes=QUERY_CODEC_CODES,
 )
@@ -175,4 +170,33 @@ HANDLERS: dict[str, Operation] = {
     "GetAccessKeyInfo": StsApi.get_access_key_info,
     "DecodeAuthorizationMessage": StsApi.decode_authorization_message,
 }
+
+
+def _session(p: Mapping[str, Any], r: Mapping[str, Any], call: Call) -> dict[str, Any]:
+    """The credentials' access key id and who they stand for (never the secret or session token)."""
+    creds = r.get("Credentials") or {}
+    out: dict[str, Any] = {"accessKeyId": creds.get("AccessKeyId"), "expiration": creds.get("Expiration")}
+    if "AssumedRoleUser" in r:
+        user = r["AssumedRoleUser"]
+        out["assumedRoleUser"] = {"arn": user.get("Arn"), "assumedRoleId": user.get("AssumedRoleId")}
+    if "FederatedUser" in r:
+        federated = r["FederatedUser"]
+        out["federatedUser"] = {"arn": federated.get("Arn"), "federatedUserId": federated.get("FederatedUserId")}
+    return out
+
+
+# What the audit log records (api/audit.py): every credential issued (session policies as given:
+# they are not secret); GetCallerIdentity, GetAccessKeyInfo and DecodeAuthorizationMessage change
+# nothing (they are in the log only when refused).
+AUDIT: dict[str, Audited] = {
+    "AssumeRoleWithWebIdentity": Audited(
+        ("RoleArn", "RoleSessionName", "DurationSeconds", "Policy", "PolicyArns"),
+        ("SubjectFromWebIdentityToken", "Provider", "Audience"), more_response=_session, issues="credentials"),
+    "AssumeRole": Audited(("RoleArn", "RoleSessionName", "DurationSeconds", "Policy", "PolicyArns"),
+                          more_response=_session, issues="credentials"),
+    "GetSessionToken": Audited(("DurationSeconds", "SerialNumber"), more_response=_session, issues="credentials"),
+    "GetFederationToken": Audited(("Name", "DurationSeconds", "Policy", "PolicyArns"), more_response=_session,
+                                  issues="credentials"),
+}
 StsApi.operations = HANDLERS
+StsApi.audit = AUDIT

@@ -52,6 +52,12 @@ class Authorizer(Protocol):
 
         ``context`` adds request condition keys (``aws:SourceIp``, ...) to the caller's own."""
 
+    def explain(
+        self, principal: Principal, action: str, resource: str, context: Mapping[str, Any] | None = None
+    ) -> Decision:
+        """The decision ``authorize`` acts on, naming the policy and statement that made it (or,
+        for a denial, the statement that came closest): the console's policy simulator."""
+
 
 # AWS's wording for each layer (IAM User Guide, "Troubleshoot access denied error messages").
 _LAYER_WORDS = {"identity": "an identity-based policy", "boundary": "a permissions boundary",
@@ -89,18 +95,10 @@ class PolicyAuthorizer:
     def authorize(
         self, principal: Principal, action: str, resource: str, context: Mapping[str, Any] | None = None
     ) -> None:
-        session = principal.session
-        if action.lower() in ALWAYS_ALLOWED or principal.kind == "root":  # a root session too
+        evaluated = self._evaluate(principal, action, resource, context)
+        if evaluated is None or evaluated[0].allowed:
             return
-        try:
-            layers = self._layers(principal, session)
-        except (storage.NotFound, _Gone):
-            raise access_denied(principal, action, resource, "because the principal no longer exists") from None
-        keys = self._context(principal, layers.tags, context or {})
-        decision = evaluate(Request(action=action, resource=resource, context=keys), layers.identity,
-                            layers.session, layers.boundary, identity_allows_all=layers.identity_allows_all)
-        if decision.allowed:
-            return
+        decision, keys = evaluated
         denied = access_denied(principal, action, resource, denial_reason(decision, action))
         denied.detail = decision.reason
         if self._sealer is not None:
@@ -109,6 +107,32 @@ class PolicyAuthorizer:
                 action=action, resource=resource, explicit=decision.effect == "ExplicitDeny",
                 conditions={k: v for k, v in keys.items() if isinstance(v, (str, list))}))
         raise denied
+
+    def explain(
+        self, principal: Principal, action: str, resource: str, context: Mapping[str, Any] | None = None
+    ) -> Decision:
+        evaluated = self._evaluate(principal, action, resource, context)
+        if evaluated is not None:
+            return evaluated[0]
+        if principal.kind == "root":
+            return Decision("Allow", None, None, "The account's root user may perform every action in its account.")
+        return Decision("Allow", None, None, f"{action} is always allowed, whatever the policies say.")
+
+    def _evaluate(
+        self, principal: Principal, action: str, resource: str, context: Mapping[str, Any] | None
+    ) -> tuple[Decision, dict[str, Any]] | None:
+        """The decision (and the condition keys it saw) for a principal that policies govern;
+        None for root (a root session too) and for the actions every principal may perform."""
+        if action.lower() in ALWAYS_ALLOWED or principal.kind == "root":
+            return None
+        try:
+            layers = self._layers(principal, principal.session)
+        except (storage.NotFound, _Gone):
+            raise access_denied(principal, action, resource, "because the principal no longer exists") from None
+        keys = self._context(principal, layers.tags, context or {})
+        decision = evaluate(Request(action=action, resource=resource, context=keys), layers.identity,
+                            layers.session, layers.boundary, identity_allows_all=layers.identity_allows_all)
+        return decision, keys
 
     # --- the policies of each kind of principal ------------------------------------------------------
     def _layers(self, principal: Principal, session: Session | None) -> _Layers:

@@ -193,10 +193,24 @@ def ensure_root_credentials(
     sealed = sealer.seal(secret.encode(), aad=f"root:{akid}".encode())
     created_at = (now or dt.datetime.now(dt.UTC)).replace(microsecond=0)
     candidate = json.dumps({"akid": akid, "secret": base64.b64encode(sealed).decode(), "created": created_at.timestamp()})
-    stored = json.loads(store.put_setting_if_absent(ROOT_SETTING, candidate))
-    created = stored["akid"] == akid
-    if not created:
-        blob = base64.b64decode(stored["secret"])
-        akid, secret = stored["akid"], sealer.unseal(blob, aad=f"root:{stored['akid']}".encode()).decode()
-    when = dt.datetime.fromtimestamp(stored["created"], dt.UTC) if "created" in stored else None
-    return RootCredentials(account_id, akid, secret, partition, when), created
+    stored = store.put_setting_if_absent(ROOT_SETTING, candidate)
+    root = _unsealed_root(stored, sealer, account_id, partition)
+    return root, root.access_key_id == akid
+
+
+def existing_root_credentials(
+    store: Store, sealer: Sealer, account_id: str, given: tuple[str, str] | None, *, partition: str = "aws"
+) -> RootCredentials | None:
+    """The root credentials ``idpool serve`` uses, without creating any: for entry points
+    that only check signatures (the gateway), which must never make a root secret nobody saw."""
+    if given:
+        return RootCredentials(account_id, given[0], given[1], partition)
+    stored = store.get_setting(ROOT_SETTING)
+    return _unsealed_root(stored, sealer, account_id, partition) if stored is not None else None
+
+
+def _unsealed_root(stored: str, sealer: Sealer, account_id: str, partition: str) -> RootCredentials:
+    doc = json.loads(stored)
+    secret = sealer.unseal(base64.b64decode(doc["secret"]), aad=f"root:{doc['akid']}".encode()).decode()
+    created = dt.datetime.fromtimestamp(doc["created"], dt.UTC) if "created" in doc else None
+    return RootCredentials(account_id, doc["akid"], secret, partition, created)

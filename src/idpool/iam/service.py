@@ -222,3 +222,22 @@ def _check_size(policies: Mapping[str, str], limit: int, kind: str) -> None:
     if size > limit:
         raise errors.IamLimitExceeded(
             f"Maximum policy size of {limit} bytes exceeded for {kind}.")
+
+
+def check_role(role: Role) -> None:
+    """What CreateRole, PutRolePolicy and TagRole would accept, for a role written whole
+    (``idpool import``): the trust policy (the Cognito audience pin included), each inline
+    policy, their total size and the tags."""
+    parse_policy(role.trust_policy, "trust")
+    for document in role.policies.values():
+        parse_policy(document, "identity")
+    _check_size(role.policies, ROLE_POLICY_CHARS, "role")
+    check_count(role.tags)
+
+
+def check_user(user: User) -> None:
+    """What CreateUser and PutUserPolicy would accept, for a user written whole."""
+    for document in user.policies.values():
+        parse_policy(document, "identity")
+    _check_size(user.policies, USER_POLICY_CHARS, "user")
+    check_count(user.tags)

@@ -46,6 +46,7 @@ class IdentityCredentials:
     secret_access_key: str
     session_token: str
     expiration: dt.datetime
+    role_arn: str = ""  # the role the credentials are for
 
 
 class EnhancedFlow:
@@ -79,9 +80,10 @@ class EnhancedFlow:
             raise errors.InvalidIdentityPoolConfiguration(
                 f"{INVALID_CONFIGURATION} The principal tags of this identity do not fit in a session: {exc.message}",
                 detail=f"role {role_arn}: {exc.detail or exc.message}") from None
+        self._identities.note_used(identity)
         session = result.issued.session
         return IdentityCredentials(identity.identity_id, session.access_key_id, session.secret_access_key,
-                                   result.issued.session_token, session.expires_at)
+                                   result.issued.session_token, session.expires_at, role_arn)
 
     @staticmethod
     def _default_role(pool: IdentityPool, kind: str) -> str:

@@ -37,14 +37,19 @@ MAX_DEVELOPER_USER_ID_LENGTH = 1024
 class IssuedToken:
     identity_id: str
     token: str
+    created: bool = False  # the call made the identity (a developer user's first login)
+    login: Login | None = None  # the developer login the token speaks for
 
 
 class IdentityService:
-    def __init__(self, store: Store, clock: Clock, pools: PoolService, factory: TokenFactory) -> None:
+    def __init__(
+        self, store: Store, clock: Clock, pools: PoolService, factory: TokenFactory, max_guests: int | None = None
+    ) -> None:
         self._store = store
         self._clock = clock
         self._pools = pools
         self._factory = factory
+        self._max_guests = max_guests  # unauthenticated identities per pool (IDPOOL_MAX_GUESTS_PER_POOL)
 
     # === developer authenticated identities (signed, backend only) =====================
     def token_for_developer_identity(
@@ -58,8 +63,9 @@ class IdentityService:
     ) -> IssuedToken:
         pool = self._pools.get(account_id, pool_id)
         login = self._developer_login(pool, logins)
+        created = False
         if identity_id is None:
-            identity = self._identity_for_new_or_known_login(pool, login)
+            identity, created = self._identity_for_new_or_known_login(pool, login)
         else:
             identity = self._link_developer_login(pool, identity_id, login)
         token = self._factory.issue(
@@ -71,7 +77,7 @@ class IdentityService:
             duration or tokens.DEFAULT_DEVELOPER_TOKEN_SECONDS,
             principal_tags,
         )
-        return IssuedToken(identity.identity_id, token)
+        return IssuedToken(identity.identity_id, token, created, login)
 
     def _developer_login(self, pool: IdentityPool, logins: Mapping[str, str]) -> Login:
         developer = pool.developer_provider_name
@@ -91,15 +97,15 @@ class IdentityService:
                 raise self._unverifiable(pool, provider)
         return Login(developer, developer_user_id(logins[developer]))
 
-    def _identity_for_new_or_known_login(self, pool: IdentityPool, login: Login) -> Identity:
+    def _identity_for_new_or_known_login(self, pool: IdentityPool, login: Login) -> tuple[Identity, bool]:
         # The store reads the login first (one statement for a known user) and creates the
         # candidate only for a new one, race-free: no read of our own beforehand.
         candidate = self._new_identity(pool, authenticated=True)
         try:
-            identity, _created = self._store.get_or_create_identity_for_login(pool.pool_id, login, candidate)
+            identity, created = self._store.get_or_create_identity_for_login(pool.pool_id, login, candidate)
         except storage.NotFound:
             raise self._pool_gone(pool) from None
-        return identity
+        return identity, created
 
     def _link_developer_login(self, pool: IdentityPool, identity_id: str, login: Login) -> Identity:
         def check(identity: Identity) -> None:
@@ -243,9 +249,15 @@ class IdentityService:
             raise unauthenticated_not_supported()
         identity = self._new_identity(pool, authenticated=False)
         try:
-            self._store.create_identity(identity)
+            self._store.create_identity(identity, self._max_guests)
         except storage.NotFound:
             raise self._pool_gone(pool) from None
+        except storage.LimitReached:
+            # idpool's own cap (AWS has none): Cognito's word for a full quota.
+            raise errors.LimitExceeded(
+                f"The number of unauthenticated identities in identity pool {pool.pool_id} has reached "
+                f"the limit of {self._max_guests}."
+            ) from None
         return identity.identity_id
 
     def get_open_id_token(self, identity_id: str, logins: Mapping[str, str] | None) -> IssuedToken:
@@ -259,6 +271,7 @@ class IdentityService:
             pool, self._pools.arn(pool), identity.identity_id, amr, self._clock.now(),
             tokens.OPEN_ID_TOKEN_SECONDS, tags,
         )
+        self.note_used(identity)
         return IssuedToken(identity.identity_id, token)
 
     def unlink_identity(self, identity_id: str, logins: Mapping[str, str], providers: Sequence[str]) -> None:
@@ -305,6 +318,12 @@ class IdentityService:
                 raise unauthenticated_not_supported()
         return identity, pool, claims
 
+    def note_used(self, identity: Identity) -> None:
+        """A guest that obtained a token or credentials is "used": the unused-guest cleanup
+        never deletes it. One write per guest, ever: only while its record says unused."""
+        if not identity.used and not identity.authenticated:
+            self._store.mark_identity_used(identity.identity_id)
+
     # === helpers ===========================================================================
     def _new_identity(self, pool: IdentityPool, *, authenticated: bool) -> Identity:
         now = self._clock.now()
@@ -315,6 +334,7 @@ class IdentityService:
             created_at=now,
             last_modified_at=now,
             authenticated=authenticated,
+            used=authenticated,  # only guests are ever cleaned up as unused
         )
 
     @staticmethod

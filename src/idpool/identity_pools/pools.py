@@ -271,3 +271,23 @@ def _check_role_mapping(mapping: RoleMapping) -> None:
         raise errors.InvalidParameter(f"A role mapping can have at most {MAX_RULES_PER_PROVIDER} rules.")
     for rule in mapping.rules:
         _check_role_arn(rule.role_arn, "RoleARN")
+
+
+def check_pool(pool: IdentityPool) -> None:
+    """What CreateIdentityPool, SetIdentityPoolRoles and SetPrincipalTagAttributeMap would
+    accept, for a pool written whole (``idpool import``). ``InvalidParameter`` otherwise."""
+    _check_config(PoolConfig(pool.name, pool.allow_unauthenticated, pool.allow_classic_flow,
+                             pool.supported_login_providers, pool.developer_provider_name,
+                             pool.open_id_connect_provider_arns, pool.cognito_identity_providers,
+                             pool.saml_provider_arns))
+    _check_tags(pool.tags)
+    for kind, arn in pool.roles.items():
+        _check_role_arn(arn, f"Roles.{kind}")
+    known = configured_providers(pool) | ({pool.developer_provider_name} if pool.developer_provider_name else set())
+    for provider, mapping in pool.role_mappings.items():
+        _check_role_mapping(mapping)
+        if provider not in known:
+            raise errors.InvalidParameter(f"{provider} is not a valid RoleMapping ProviderName or is not a configured provider.")
+    for provider in pool.principal_tag_maps:
+        if provider not in known:
+            raise errors.InvalidParameter(f"{provider} is not a configured provider of this identity pool.")

@@ -123,6 +123,25 @@ def load_keyring(store: SigningKeyStore, sealer: Sealer, clock: Clock) -> KeyRin
     return KeyRing(verifiable_keys(store.list_signing_keys(), clock.now()), sealer)
 
 
+class SigningKeys:
+    """The signing keys as an administrator sees them (the console's Keys page, ``idpool keys``):
+    every key the store holds, and a rotation."""
+
+    def __init__(self, store: SigningKeyStore, sealer: Sealer, clock: Clock, region: str,
+                 rotated: Callable[[], None] = lambda: None) -> None:
+        self._store, self._sealer, self._clock, self._region = store, sealer, clock, region
+        self._rotated = rotated  # e.g. this node's KeyRingCache.refresh: signs with the new key at once
+
+    def list(self) -> list[SigningKey]:
+        """Newest first: the active key, then retired ones, still verifiable or not."""
+        return sorted(self._store.list_signing_keys(), key=lambda key: key.created_at, reverse=True)
+
+    def rotate(self) -> SigningKey:
+        key = rotate(self._store, self._sealer, self._clock, self._region)
+        self._rotated()
+        return key
+
+
 # --- the per-node cache ------------------------------------------------------------------
 class KeyRingCache:
     """A ``KeyRing`` kept fresh from the store, shared by every thread of a process.
@@ -163,6 +182,11 @@ class KeyRingCache:
             finally:
                 self._lock.release()
         return self._ring
+
+    def refresh(self) -> None:
+        """Reload now (this node just rotated): other nodes follow within ``refresh``."""
+        with self._lock:
+            self._reload()
 
     def sign(self, claims: Mapping[str, Any]) -> str:
         return self.get().sign(claims)

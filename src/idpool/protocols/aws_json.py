@@ -73,6 +73,13 @@ class JsonProtocol:
         validate(plan, params, style="json")
         return params
 
+    def check(self, operation: str, params: Mapping[str, Any]) -> None:
+        """Validate params built in this process (the console's calls) as ``parse`` validates a
+        request's: the same constraints, the same messages."""
+        plan = self._inputs[operation]
+        if plan is not None:
+            validate(plan, params, style="json")
+
     def serialize_result(self, operation: OperationModel, result: Mapping[str, Any], request_id: str) -> WireResponse:
         plan = self._outputs[operation.name]
         body = json_codec.to_wire(plan, result) if plan is not None else {}

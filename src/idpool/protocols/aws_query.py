@@ -68,6 +68,13 @@ class QueryProtocol:
         validate(plan, parsed, style="query")
         return parsed
 
+    def check(self, operation: str, params: Mapping[str, Any]) -> None:
+        """Validate params built in this process (the console's calls) as ``parse`` validates a
+        request's: the same constraints, the same messages."""
+        plan = self._inputs[operation]
+        if plan is not None:
+            validate(plan, params, style="query")
+
     def serialize_result(self, operation: OperationModel, result: Mapping[str, Any], request_id: str) -> WireResponse:
         name = operation.name
         out = [f'<{name}Response xmlns="{self._namespace}">']

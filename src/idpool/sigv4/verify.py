@@ -13,7 +13,9 @@
    when that carries the time), ``x-amz-target`` whenever present (it selects the
    operation), and every listed header present;
 6. payload: sha256 of the body received; an ``X-Amz-Content-SHA256`` must equal it
-   (so ``UNSIGNED-PAYLOAD`` is refused: these services take signed payloads only);
+   (so ``UNSIGNED-PAYLOAD`` is refused: these services take signed payloads only). A
+   body still to come (``HttpRequest.body_sha256``) is signed with the hash its
+   ``X-Amz-Content-SHA256`` states, and its reader checks the bytes against it;
 7. the access key (``lookup``), then its session token, compared in constant time;
 8. the signature, recomputed from the client's own SignedHeaders, compared in
    constant time.
@@ -83,6 +85,10 @@ class HttpRequest:
     query_string: str  # raw, without the leading '?'
     headers: Sequence[tuple[str, str]]  # in order, original case, repeats kept
     body: bytes = field(repr=False)
+    # A body that streams on after the signature is checked (the gateway): its SHA-256 as
+    # the client states it in X-Amz-Content-SHA256, signed in place of ``body``'s. Whoever
+    # sets it must hash the body as it passes and refuse it unless the hashes are equal.
+    body_sha256: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,7 +149,7 @@ def verify(
     _check_scope(auth.credential, timestamp, service, allowed_regions)
     _check_clock(auth, timestamp, signed_at, now, max_skew)
     _check_signed_headers(auth.signed_headers, headers, date_header)
-    payload = _payload(request.body, headers)
+    payload = _payload(request, headers)
     secret = _lookup(lookup, auth.credential.access_key_id)
     _check_session_token(secret, _presented_tokens(headers, pairs))
     expected = _expected_signature(request, auth, headers, pairs, timestamp, payload, secret)
@@ -275,9 +281,13 @@ def _check_signed_headers(signed: tuple[str, ...], headers: Headers, date_header
             raise incomplete(f"The signed header '{name}' is not in the request.")
 
 
-def _payload(body: bytes, headers: Headers) -> str:
-    computed = payload_hash(body)
+def _payload(request: HttpRequest, headers: Headers) -> str:
     claimed = _single(headers, "x-amz-content-sha256")
+    if request.body_sha256 is not None:
+        if claimed != request.body_sha256:
+            raise mismatch("The provided 'x-amz-content-sha256' header does not match what was computed.")
+        return request.body_sha256  # the caller checks the body against it as it streams
+    computed = payload_hash(request.body)
     if claimed is None or claimed == computed:
         return computed
     if claimed.startswith(_UNSIGNED_PAYLOADS):

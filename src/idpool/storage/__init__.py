@@ -117,8 +117,11 @@ class Store(Protocol):
     def count_pools(self, account_id: str) -> int: ...
 
     # --- identities and their logins -----------------------------------------------------
-    def create_identity(self, identity: Identity) -> None:
-        """Create an identity with no logins (a guest). ``AlreadyExists``, ``NotFound`` (pool)."""
+    def create_identity(self, identity: Identity, max_guests: int | None = None) -> None:
+        """Create an identity with no logins (a guest). ``AlreadyExists``, ``NotFound`` (pool);
+        ``LimitReached`` if the pool already has ``max_guests`` unauthenticated identities.
+        The pool's guest count and the insert are one transaction: of many processes
+        creating guests at once near the cap, exactly as many succeed as there is room for."""
 
     def get_identity(self, identity_id: str) -> Identity:
         """The identity with its logins sorted. ``NotFound``."""
@@ -192,6 +195,34 @@ class Store(Protocol):
 
     def delete_identities(self, identity_ids: Sequence[str]) -> None:
         """Delete the identities and their logins; unknown ids are ignored."""
+
+    def mark_identity_used(self, identity_id: str) -> None:
+        """Record that the identity obtained a token or credentials. Writes only the first
+        time (a no-op for an identity already used, or unknown)."""
+
+    def delete_unused_guests(self, created_before: dt.datetime, limit: int) -> int:
+        """Delete at most ``limit`` guests (unauthenticated identities) that were never used
+        and were created before ``created_before``, oldest first; return how many. Safe to
+        run on many nodes at once (each guest is deleted once; a guest used meanwhile stays)."""
+
+    # --- request-rate counters ------------------------------------------------------------
+    def hit_rate_counters(self, buckets: Sequence[tuple[str, int]]) -> list[int]:
+        """Add one to each counter ``(bucket, expires_at)`` (made at zero on first use) and
+        return the new counts, in order (a bucket named twice counts once, and both places
+        get its count). ``expires_at`` is in epoch seconds: after it the
+        bucket's window is over and ``prune_rate_counters`` may delete it. Atomic per bucket:
+        every process sharing the database counts in the same place."""
+
+    def prune_rate_counters(self, now_epoch: int) -> int:
+        """Delete the counters whose ``expires_at`` is at or before ``now_epoch``; return how many."""
+
+    def import_identity(self, identity: Identity) -> None:
+        """Write an identity exactly as given (id, timestamps, ``authenticated``, ``disabled``
+        and logins) in one transaction: ``idpool import`` moves identities between
+        installations without changing an IdentityId. ``AlreadyExists`` if the id is taken,
+        ``NotFound`` if the pool is missing, ``Conflict`` (with ``login`` and ``owner``) if a
+        login is linked to another identity of the pool; nothing is written then. A disabled
+        identity with logins is refused (``ValueError``): no login is ever on a disabled one."""
 
     # --- OpenID token signing keys --------------------------------------------------------
     def list_signing_keys(self) -> list[SigningKey]:

@@ -102,9 +102,6 @@ class Tx:
         self._execute(query, params)
         return int(self._cursor.rowcount)
 
-    def run_many(self, query: str, rows: Sequence[Sequence[Any]]) -> None:
-        self._guard(lambda: self._cursor.executemany(self._flavor.sql(query), rows))
-
     def _execute(self, query: str, params: Sequence[Any]) -> None:
         self._guard(lambda: self._cursor.execute(self._flavor.sql(query), params))
 

@@ -45,14 +45,19 @@ from idpool.storage.memory_tables import (
     MemoryDatabase,
     Tables,
     copy_of,
+    forget_named_database,
     found,
     memory_database_name,
     named_database,
     page,
     utc,
 )
+from idpool.storage.rules import check_importable
 
-__all__ = ["MEMORY_PREFIX", "MemoryDatabase", "MemoryStore", "memory_database_name", "named_database"]
+__all__ = [
+    "MEMORY_PREFIX", "MemoryDatabase", "MemoryStore", "forget_named_database", "memory_database_name",
+    "named_database",
+]
 
 class MemoryStore(IamMemoryMixin):
     """The ``Store`` protocol over a ``MemoryDatabase`` (see ``idpool.storage``)."""
@@ -116,6 +121,7 @@ class MemoryStore(IamMemoryMixin):
                 raise NotFound(f"identity pool {pool_id} not found")
             doomed = [i for i in t.identities.values() if i.pool_id == pool_id]
             _delete_identities(t, doomed)
+            t.guests.pop(pool_id, None)
 
     def list_pools(self, account_id: str, limit: int, after: str | None = None) -> list[IdentityPool]:
         with self._tx() as t:
@@ -127,16 +133,18 @@ class MemoryStore(IamMemoryMixin):
             return _count(t.pools.values(), account_id)
 
     # --- identities and their logins -------------------------------------------------------
-    def create_identity(self, identity: Identity) -> None:
-        if identity.logins:
+    def create_identity(self, identity: Identity, max_guests: int | None = None) -> None:
+        if identity.logins or identity.authenticated:
             raise ValueError("create_identity makes a guest; link logins with link_logins")
         stored = _stored_identity(identity)
         with self._tx() as t:
-            if identity.identity_id in t.identities:
-                raise AlreadyExists(f"identity {identity.identity_id} already exists")
             if identity.pool_id not in t.pools:
                 raise NotFound(f"identity pool {identity.pool_id} not found")
-            t.identities[identity.identity_id] = stored
+            if max_guests is not None and t.guests.get(identity.pool_id, 0) >= max_guests:
+                raise LimitReached(f"identity pool {identity.pool_id} has {max_guests} unauthenticated identities")
+            if identity.identity_id in t.identities:
+                raise AlreadyExists(f"identity {identity.identity_id} already exists")
+            _put_identity(t, stored)
 
     def get_identity(self, identity_id: str) -> Identity:
         with self._tx() as t:
@@ -251,6 +259,48 @@ class MemoryStore(IamMemoryMixin):
             doomed = [t.identities[i] for i in dict.fromkeys(identity_ids) if i in t.identities]
             _delete_identities(t, doomed)
 
+    def mark_identity_used(self, identity_id: str) -> None:
+        with self._tx() as t:
+            identity = t.identities.get(identity_id)
+            if identity is not None and not identity.used:
+                _put_identity(t, dataclasses.replace(identity, used=True))
+
+    def delete_unused_guests(self, created_before: dt.datetime, limit: int) -> int:
+        before = utc(created_before)
+        with self._tx() as t:
+            unused = [i for i in t.identities.values() if not (i.authenticated or i.used) and i.created_at < before]
+            doomed = sorted(unused, key=lambda i: (i.created_at, i.identity_id))[: max(limit, 0)]
+            _delete_identities(t, doomed)
+            return len(doomed)
+
+    # --- request-rate counters ---------------------------------------------------------------
+    def hit_rate_counters(self, buckets: Sequence[tuple[str, int]]) -> list[int]:
+        with self._tx() as t:
+            for bucket, expires_at in dict(buckets).items():  # a bucket named twice counts once
+                t.rate_counters[bucket] = (t.rate_counters.get(bucket, (0, expires_at))[0] + 1, expires_at)
+            return [t.rate_counters[bucket][0] for bucket, _ in buckets]
+
+    def prune_rate_counters(self, now_epoch: int) -> int:
+        with self._tx() as t:
+            over = [bucket for bucket, (_, expires_at) in t.rate_counters.items() if expires_at <= now_epoch]
+            for bucket in over:
+                del t.rate_counters[bucket]
+            return len(over)
+
+    def import_identity(self, identity: Identity) -> None:
+        check_importable(identity)
+        stored = _stored_identity(dataclasses.replace(identity, logins=tuple(set(identity.logins))))
+        with self._tx() as t:
+            if identity.identity_id in t.identities:
+                raise AlreadyExists(f"identity {identity.identity_id} already exists")
+            if identity.pool_id not in t.pools:
+                raise NotFound(f"identity pool {identity.pool_id} not found")
+            for login in stored.logins:
+                owner = t.login_owners.get((identity.pool_id, login))
+                if owner is not None:
+                    raise Conflict("login is linked to another identity", login=login, owner=owner)
+            _put_identity(t, stored)
+
     # --- OpenID token signing keys -------------------------------------------------------
     def list_signing_keys(self) -> list[SigningKey]:
         with self._tx() as t:
@@ -313,12 +363,14 @@ def _count(pools: Iterable[IdentityPool], account_id: str) -> int:
 
 
 def _put_identity(t: Tables, identity: Identity) -> None:
-    """Store ``identity`` and make the login index agree with its logins."""
+    """Store ``identity`` and make the login index and the pool's guest count agree with it."""
     previous = t.identities.get(identity.identity_id)
     for login in previous.logins if previous else ():
         del t.login_owners[(identity.pool_id, login)]
     for login in identity.logins:
         t.login_owners[(identity.pool_id, login)] = identity.identity_id
+    was_guest = previous is not None and not previous.authenticated
+    _count_guest(t, identity.pool_id, int(not identity.authenticated) - int(was_guest))
     t.identities[identity.identity_id] = identity
 
 
@@ -326,7 +378,13 @@ def _delete_identities(t: Tables, identities: Sequence[Identity]) -> None:
     for identity in identities:
         for login in identity.logins:
             del t.login_owners[(identity.pool_id, login)]
+        _count_guest(t, identity.pool_id, -int(not identity.authenticated))
         del t.identities[identity.identity_id]
+
+
+def _count_guest(t: Tables, pool_id: str, change: int) -> None:
+    if change:
+        t.guests[pool_id] = t.guests.get(pool_id, 0) + change
 
 
 # --- records in and out ---------------------------------------------------------------------------

@@ -19,8 +19,7 @@ from collections.abc import Callable, Sequence
 from idpool.model import AccessKey, ManagedPolicy, Role, User
 from idpool.storage import AlreadyExists, Conflict, EntityKind, LimitReached, NotFound, PolicyUse
 from idpool.storage.memory_tables import Tables, copy_of, found, page, utc
-
-_KEY_STATUSES = ("Active", "Inactive")
+from idpool.storage.rules import check_status, same_entity
 
 
 class IamMemoryMixin:
@@ -47,7 +46,7 @@ class IamMemoryMixin:
         with self._tx() as t:
             old = found(t.roles.get(_name_key(account_id, name)), "role")
             new = updater(copy_of(old))
-            _same_entity("role", (old.account_id, old.name, old.role_id), (new.account_id, new.name, new.role_id))
+            same_entity("role", (old.account_id, old.name, old.role_id), (new.account_id, new.name, new.role_id))
             stored = _stored_role(dataclasses.replace(  # attachments change only through attach_policy and friends
                 new, created_at=old.created_at, attached_policies=old.attached_policies,
                 permissions_boundary=old.permissions_boundary, last_used_at=old.last_used_at,
@@ -64,8 +63,8 @@ class IamMemoryMixin:
 
     def list_roles(self, account_id: str, limit: int, after: str | None = None, path_prefix: str = "/") -> list[Role]:
         with self._tx() as t:
-            found = [r for key, r in t.roles.items() if _listed(key, r.path, account_id, after, path_prefix)]
-            return [copy_of(r) for r in page(found, lambda r: r.name.lower(), limit)]
+            listed = [r for key, r in t.roles.items() if _listed(key, r.path, account_id, after, path_prefix)]
+            return [copy_of(r) for r in page(listed, lambda r: r.name.lower(), limit)]
 
     # --- IAM: users ---------------------------------------------------------------------------
     def create_user(self, user: User) -> None:
@@ -85,7 +84,7 @@ class IamMemoryMixin:
         with self._tx() as t:
             old = found(t.users.get(_name_key(account_id, name)), "user")
             new = updater(copy_of(old))
-            _same_entity("user", (old.account_id, old.name, old.user_id), (new.account_id, new.name, new.user_id))
+            same_entity("user", (old.account_id, old.name, old.user_id), (new.account_id, new.name, new.user_id))
             stored = _stored_user(dataclasses.replace(  # attachments change only through attach_policy and friends
                 new, created_at=old.created_at, attached_policies=old.attached_policies,
                 permissions_boundary=old.permissions_boundary))
@@ -103,12 +102,12 @@ class IamMemoryMixin:
 
     def list_users(self, account_id: str, limit: int, after: str | None = None, path_prefix: str = "/") -> list[User]:
         with self._tx() as t:
-            found = [u for key, u in t.users.items() if _listed(key, u.path, account_id, after, path_prefix)]
-            return [copy_of(u) for u in page(found, lambda u: u.name.lower(), limit)]
+            listed = [u for key, u in t.users.items() if _listed(key, u.path, account_id, after, path_prefix)]
+            return [copy_of(u) for u in page(listed, lambda u: u.name.lower(), limit)]
 
     # --- IAM: access keys ------------------------------------------------------------------------
     def create_access_key(self, key: AccessKey, max_per_user: int) -> None:
-        _check_status(key.status)
+        check_status(key.status)
         created_at = utc(key.created_at)
         with self._tx() as t:
             user = found(t.users.get(_name_key(key.account_id, key.user_name)), "user")
@@ -132,7 +131,7 @@ class IamMemoryMixin:
             return [] if user is None else _keys_of(t, user)
 
     def set_access_key_status(self, account_id: str, user_name: str, access_key_id: str, status: str) -> None:
-        _check_status(status)
+        check_status(status)
         with self._tx() as t:
             key = _users_key(t, account_id, user_name, access_key_id)
             t.access_keys[access_key_id] = dataclasses.replace(key, status=status)
@@ -258,16 +257,6 @@ def _users_key(t: Tables, account_id: str, user_name: str, access_key_id: str) -
     if user is None or key is None or (key.account_id, key.user_name) != (user.account_id, user.name):
         raise NotFound("access key not found")
     return key
-
-
-def _same_entity(kind: str, old_ids: tuple[str, ...], new_ids: tuple[str, ...]) -> None:
-    if new_ids != old_ids:  # renaming is not an update: the name is the record's key
-        raise ValueError(f"an updater must not change a {kind}'s account, name or id")
-
-
-def _check_status(status: str) -> None:
-    if status not in _KEY_STATUSES:
-        raise ValueError(f"an access key's status is Active or Inactive, not {status!r}")
 
 
 def _entity(t: Tables, account_id: str, kind: EntityKind, name: str) -> Role | User:

@@ -31,6 +31,8 @@ class Tables:
     users: dict[tuple[str, str], User] = field(default_factory=dict)  # (account, lower-cased name)
     access_keys: dict[str, AccessKey] = field(default_factory=dict)  # naming the user's stored spelling
     policies: dict[tuple[str, str], ManagedPolicy] = field(default_factory=dict)  # (account, lower-cased name)
+    guests: dict[str, int] = field(default_factory=dict)  # pool id -> unauthenticated identities
+    rate_counters: dict[str, tuple[int, int]] = field(default_factory=dict)  # bucket -> (hits, expires at)
 
 
 class MemoryDatabase:
@@ -63,6 +65,13 @@ def named_database(name: str) -> MemoryDatabase:
     store again in one process) keeps what it created at start."""
     with _NAMED_LOCK:
         return _NAMED.setdefault(name, MemoryDatabase())
+
+
+def forget_named_database(name: str) -> None:
+    """Let the database called ``name`` go (the testing kit, when a server it named stops);
+    handles still open on it keep it, and the next ``named_database(name)`` is a new one."""
+    with _NAMED_LOCK:
+        _NAMED.pop(name, None)
 
 
 def memory_database_name(url: str) -> str:

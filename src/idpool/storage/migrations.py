@@ -232,7 +232,47 @@ _REPAIR_STRANDED_LOGINS = (
 _SQLITE_V4 = ("CREATE TABLE account_locks (account_id TEXT PRIMARY KEY) STRICT",)
 _POSTGRES_V4 = ('CREATE TABLE account_locks (account_id TEXT COLLATE "C" PRIMARY KEY)',)
 
-# Migration 5: managed policies (IAM User Guide, "Managed policies and inline policies").
+# Migration 5: quotas and guest upkeep (docs/BEHAVIOUR.md, "Quotas, guests and abuse").
+# - ``rate_counters``: one row per (quota key, fixed window), so every worker and node
+#   counts in one place (``Store.hit_rate_counters``). Counts need no durability: on
+#   PostgreSQL the table is UNLOGGED (no WAL; emptied after a crash, which only forgives
+#   the windows in progress). ``expires_at`` is epoch seconds; old windows are pruned.
+# - ``identities.used``: a guest becomes "used" the first time it obtains a token or
+#   credentials (one write per guest, ever); unused guests may be deleted after
+#   IDPOOL_UNUSED_GUEST_DAYS. Identities that exist before this migration count as used,
+#   so an upgrade never makes existing data eligible for deletion.
+# - ``identity_pools.guests``: the pool's unauthenticated identities, kept by every write
+#   that creates, authenticates or deletes one, so the per-pool cap is one conditional
+#   UPDATE instead of a count. It starts from the count of the guests already there.
+_COUNT_GUESTS = (
+    "UPDATE identity_pools SET guests = (SELECT COUNT(*) FROM identities i"
+    " WHERE i.pool_id = identity_pools.pool_id AND NOT i.authenticated)"
+)
+_UNUSED_GUESTS_INDEX = (
+    "CREATE INDEX identities_unused_guests ON identities (created_at) WHERE NOT authenticated AND NOT used"
+)
+_SQLITE_V5 = (
+    """CREATE TABLE rate_counters (
+        bucket TEXT PRIMARY KEY, hits INTEGER NOT NULL, expires_at INTEGER NOT NULL
+    ) STRICT""",
+    "CREATE INDEX rate_counters_by_expiry ON rate_counters (expires_at)",
+    "ALTER TABLE identities ADD COLUMN used INTEGER NOT NULL DEFAULT 1 CHECK (used IN (0, 1))",
+    "ALTER TABLE identity_pools ADD COLUMN guests INTEGER NOT NULL DEFAULT 0",
+    _COUNT_GUESTS,
+    _UNUSED_GUESTS_INDEX,
+)
+_POSTGRES_V5 = (
+    """CREATE UNLOGGED TABLE rate_counters (
+        bucket TEXT COLLATE "C" PRIMARY KEY, hits BIGINT NOT NULL, expires_at BIGINT NOT NULL
+    )""",
+    "CREATE INDEX rate_counters_by_expiry ON rate_counters (expires_at)",
+    "ALTER TABLE identities ADD COLUMN used BOOLEAN NOT NULL DEFAULT TRUE",
+    "ALTER TABLE identity_pools ADD COLUMN guests BIGINT NOT NULL DEFAULT 0",
+    _COUNT_GUESTS,
+    _UNUSED_GUESTS_INDEX,
+)
+
+# Migration 6: managed policies (IAM User Guide, "Managed policies and inline policies").
 # A policy row holds its versions (at most five, IAM quota) as JSON, and the default version's
 # text in ``document``, so evaluation reads one column. Which policies a role or user has
 # attached (policy ids, a sorted JSON list) and its permissions boundary (a policy id) live in
@@ -246,7 +286,7 @@ _POLICY_COLUMNS = {
 }
 
 
-def _v5(flavor: str) -> tuple[str, ...]:
+def _v6(flavor: str) -> tuple[str, ...]:
     time, strict = _POLICY_COLUMNS[flavor]
     key = 'TEXT COLLATE "C"' if flavor == "postgres" else "TEXT"
     return (
@@ -282,8 +322,10 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(3, "enable again disabled identities that racing merges left with logins",
               {"sqlite": _REPAIR_STRANDED_LOGINS, "postgres": _REPAIR_STRANDED_LOGINS}),
     Migration(4, "a lock row per account for per-account quotas", {"sqlite": _SQLITE_V4, "postgres": _POSTGRES_V4}),
-    Migration(5, "IAM managed policies, attachments, permissions boundaries, RoleLastUsed",
-              {"sqlite": _v5("sqlite"), "postgres": _v5("postgres")}),
+    Migration(5, "request-rate counters, used guests, guest count per pool",
+              {"sqlite": _SQLITE_V5, "postgres": _POSTGRES_V5}),
+    Migration(6, "IAM managed policies, attachments, permissions boundaries, RoleLastUsed",
+              {"sqlite": _v6("sqlite"), "postgres": _v6("postgres")}),
 )
 
 _LEDGER = {

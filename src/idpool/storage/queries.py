@@ -30,11 +30,22 @@ ADD_ACCOUNT_LOCK = "INSERT INTO account_locks (account_id) VALUES (?) ON CONFLIC
 LOCK_ACCOUNT = "SELECT account_id FROM account_locks WHERE account_id = ? FOR UPDATE"
 
 # --- identities and logins ------------------------------------------------------------------
-IDENTITY_COLUMNS = "i.identity_id, i.pool_id, i.account_id, i.created_at, i.last_modified_at, i.authenticated, i.disabled"
-INSERT_IDENTITY = (
-    "INSERT INTO identities (identity_id, pool_id, account_id, created_at, last_modified_at, authenticated, disabled)"
-    " VALUES (?, ?, ?, ?, ?, ?, ?)"
+IDENTITY_COLUMNS = (
+    "i.identity_id, i.pool_id, i.account_id, i.created_at, i.last_modified_at, i.authenticated, i.disabled, i.used"
 )
+INSERT_IDENTITY = (
+    "INSERT INTO identities"
+    " (identity_id, pool_id, account_id, created_at, last_modified_at, authenticated, disabled, used)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+)
+# The pool's guest count (migration 5): a guest is added only while the pool is under its cap
+# (one conditional statement, which also locks the pool row until commit).
+ADD_GUEST = "UPDATE identity_pools SET guests = guests + 1 WHERE pool_id = ?"
+ADD_GUEST_UNDER_CAP = f"{ADD_GUEST} AND guests < ?"
+POOL_EXISTS = "SELECT 1 FROM identity_pools WHERE pool_id = ?"
+REMOVE_GUESTS = "UPDATE identity_pools SET guests = guests - ? WHERE pool_id = ?"
+# One write per guest, ever: the caller only asks while its record says unused.
+MARK_USED = "UPDATE identities SET used = TRUE WHERE identity_id = ? AND NOT used"
 # One statement returns the identity with its logins (LEFT JOIN), so it is consistent.
 GET_IDENTITY = (
     f"SELECT {IDENTITY_COLUMNS}, l.provider, l.subject FROM identities i"
@@ -63,7 +74,21 @@ ENABLE_STRANDED_IDENTITY = (
     "UPDATE identities SET disabled = FALSE, authenticated = TRUE WHERE identity_id = ? AND disabled"
     " AND EXISTS (SELECT 1 FROM logins l WHERE l.identity_id = identities.identity_id)"
 )
-DELETE_IDENTITY = "DELETE FROM identities WHERE identity_id = ?"
+DELETE_IDENTITY = "DELETE FROM identities WHERE identity_id = ? RETURNING pool_id, authenticated"
+# Guests never used, created before a time: a bounded batch, oldest first (partial index).
+DELETE_UNUSED_GUESTS = (
+    "DELETE FROM identities WHERE identity_id IN (SELECT identity_id FROM identities"
+    " WHERE NOT authenticated AND NOT used AND created_at < ? ORDER BY created_at LIMIT ?)"
+    " AND NOT authenticated AND NOT used RETURNING pool_id"
+)
+
+# --- request-rate counters (migration 5) ---------------------------------------------------------
+# Every counter of a call in one statement (one round trip): as many "(?, 1, ?)" as buckets.
+HIT_RATE_COUNTERS = (
+    "INSERT INTO rate_counters (bucket, hits, expires_at) VALUES {rows}"
+    " ON CONFLICT (bucket) DO UPDATE SET hits = rate_counters.hits + 1 RETURNING bucket, hits"
+)
+PRUNE_RATE_COUNTERS = "DELETE FROM rate_counters WHERE expires_at <= ?"
 INSERT_LOGIN_IF_FREE = (
     "INSERT INTO logins (pool_id, provider, subject, identity_id, linked_at) VALUES (?, ?, ?, ?, ?)"
     " ON CONFLICT (pool_id, provider, subject) DO NOTHING"

@@ -38,8 +38,10 @@ from idpool.model import Identity, IdentityPool, Login, SigningKey, pool_from_js
 from idpool.storage import AlreadyExists, Conflict, Disabled, LimitReached, NotFound, Unavailable
 from idpool.storage import queries as q
 from idpool.storage.flavors import Flavor, ForeignKeyViolation, RetryTransaction, Row, Tx, UniqueViolation
+from idpool.storage.rules import check_importable
 from idpool.storage.sql_iam import IamSqlMixin
 from idpool.storage.sql_policies import PolicySqlMixin
+from idpool.storage.sql_upkeep import UpkeepSqlMixin
 
 _V = TypeVar("_V")
 _CLAIM_ROUNDS = 8  # get_or_create: lost the race, then the winner vanished (deleted), again...
@@ -49,7 +51,7 @@ class _LoginTaken(Exception):
     """The candidate lost the race for a login: roll back and read the winner."""
 
 
-class SqlStore(IamSqlMixin, PolicySqlMixin):
+class SqlStore(IamSqlMixin, PolicySqlMixin, UpkeepSqlMixin):
     """The ``Store`` protocol over SQLite or PostgreSQL (see ``idpool.storage``)."""
 
     def __init__(self, flavor: Flavor) -> None:
@@ -121,11 +123,25 @@ class SqlStore(IamSqlMixin, PolicySqlMixin):
         return int(_required(self.flavor.run(lambda tx: tx.one(q.COUNT_POOLS, (account_id,))))[0])
 
     # --- identities ------------------------------------------------------------------------
-    def create_identity(self, identity: Identity) -> None:
-        if identity.logins:
+    def create_identity(self, identity: Identity, max_guests: int | None = None) -> None:
+        if identity.logins or identity.authenticated:
             raise ValueError("create_identity makes a guest; link logins with link_logins")
+
+        def work(tx: Tx) -> None:
+            # The pool's guest count first: the conditional UPDATE is the cap, and its row
+            # lock makes concurrent GetId calls of one pool take turns near the cap.
+            if max_guests is None:
+                counted = tx.run(q.ADD_GUEST, (identity.pool_id,))
+            else:
+                counted = tx.run(q.ADD_GUEST_UNDER_CAP, (identity.pool_id, max_guests))
+            if counted == 0:
+                if tx.one(q.POOL_EXISTS, (identity.pool_id,)) is None:
+                    raise NotFound(f"identity pool {identity.pool_id} not found")
+                raise LimitReached(f"identity pool {identity.pool_id} has {max_guests} unauthenticated identities")
+            self._insert_identity(tx, identity)
+
         try:
-            self.flavor.run(lambda tx: self._insert_identity(tx, identity), write=True)
+            self.flavor.run(work, write=True)
         except AlreadyExists:
             raise AlreadyExists(f"identity {identity.identity_id} already exists") from None
 
@@ -174,7 +190,7 @@ class SqlStore(IamSqlMixin, PolicySqlMixin):
     def _insert_identity(self, tx: Tx, identity: Identity) -> None:
         row = (
             identity.identity_id, identity.pool_id, identity.account_id, self._t(identity.created_at),
-            self._t(identity.last_modified_at), identity.authenticated, identity.disabled,
+            self._t(identity.last_modified_at), identity.authenticated, identity.disabled, identity.used,
         )  # fmt: skip
         try:
             tx.run(q.INSERT_IDENTITY, row)
@@ -200,6 +216,8 @@ class SqlStore(IamSqlMixin, PolicySqlMixin):
                     self._link_one(tx, identity, login, now)
                     linked.add(login)
             tx.run(q.TOUCH_IDENTITY, (self._t(now), True, identity_id))
+            if not identity.authenticated:  # a guest no more: the pool counts one guest less
+                tx.run(q.REMOVE_GUESTS, (1, identity.pool_id))
             return dataclasses.replace(
                 identity, authenticated=True, last_modified_at=now, logins=tuple(sorted(linked))
             )
@@ -289,9 +307,31 @@ class SqlStore(IamSqlMixin, PolicySqlMixin):
 
     def delete_identities(self, identity_ids: Sequence[str]) -> None:
         # In id order, the order merges lock in, so a delete and a merge never deadlock.
-        ids = [(identity_id,) for identity_id in sorted(set(identity_ids))]
-        if ids:  # logins follow through ON DELETE CASCADE; unknown ids delete nothing
-            self.flavor.run(lambda tx: tx.run_many(q.DELETE_IDENTITY, ids), write=True)
+        ids = sorted(set(identity_ids))
+
+        def work(tx: Tx) -> None:
+            guests: dict[str, int] = {}
+            for identity_id in ids:  # logins follow through ON DELETE CASCADE; unknown ids delete nothing
+                for pool_id, authenticated in tx.all(q.DELETE_IDENTITY, (identity_id,)):
+                    if not authenticated:
+                        guests[pool_id] = guests.get(pool_id, 0) + 1
+            self._forget_guests(tx, guests)
+
+        if ids:
+            self.flavor.run(work, write=True)
+
+    def import_identity(self, identity: Identity) -> None:
+        check_importable(identity)
+
+        def work(tx: Tx) -> None:
+            self._insert_identity(tx, identity)
+            for login in sorted(set(identity.logins)):
+                self._link_one(tx, identity, login, identity.last_modified_at)
+
+        try:
+            self.flavor.run(work, write=True)
+        except AlreadyExists:
+            raise AlreadyExists(f"identity {identity.identity_id} already exists") from None
 
     def _lock_identity(self, tx: Tx, identity_id: str) -> Identity:
         # Lock first, then read in a new statement: under READ COMMITTED that read
@@ -354,15 +394,15 @@ class SqlStore(IamSqlMixin, PolicySqlMixin):
         grouped: dict[str, tuple[Row, list[Login]]] = {}
         for row in rows:
             _, logins = grouped.setdefault(row[0], (row, []))
-            if row[7] is not None:
-                logins.append(Login(row[7], row[8]))
+            if row[8] is not None:
+                logins.append(Login(row[8], row[9]))
         return [self._identity(head, logins) for head, logins in grouped.values()]
 
     def _identity(self, row: Row, logins: list[Login]) -> Identity:
         return Identity(
             identity_id=row[0], pool_id=row[1], account_id=row[2],
             created_at=self.flavor.time_out(row[3]), last_modified_at=self.flavor.time_out(row[4]),
-            authenticated=bool(row[5]), disabled=bool(row[6]), logins=tuple(sorted(logins)),
+            authenticated=bool(row[5]), disabled=bool(row[6]), logins=tuple(sorted(logins)), used=bool(row[7]),
         )  # fmt: skip
 
     def _key_row(self, key: SigningKey) -> tuple[Any, ...]:

@@ -29,9 +29,9 @@ from idpool.model import AccessKey, Role, User
 from idpool.storage import AlreadyExists, Conflict, NotFound, Unavailable
 from idpool.storage import queries_iam as q
 from idpool.storage.flavors import Flavor, Row, Tx
+from idpool.storage.rules import check_status, same_entity
 
 _V = TypeVar("_V")
-_KEY_STATUSES = ("Active", "Inactive")
 
 
 class IamSqlMixin:
@@ -64,7 +64,7 @@ class IamSqlMixin:
         def work(tx: Tx) -> Role:
             old = self._lock_role(tx, account_id, name)
             new = updater(old)
-            _same_entity("role", (old.account_id, old.name, old.role_id), (new.account_id, new.name, new.role_id))
+            same_entity("role", (old.account_id, old.name, old.role_id), (new.account_id, new.name, new.role_id))
             stored = dataclasses.replace(  # attachments change only through attach_policy and friends
                 new, created_at=old.created_at, tags=_sorted(new.tags), policies=_sorted(new.policies),
                 attached_policies=old.attached_policies, permissions_boundary=old.permissions_boundary,
@@ -114,7 +114,7 @@ class IamSqlMixin:
         def work(tx: Tx) -> User:
             old = self._lock_user(tx, account_id, name)
             new = updater(old)
-            _same_entity("user", (old.account_id, old.name, old.user_id), (new.account_id, new.name, new.user_id))
+            same_entity("user", (old.account_id, old.name, old.user_id), (new.account_id, new.name, new.user_id))
             stored = dataclasses.replace(  # attachments change only through attach_policy and friends
                 new, created_at=old.created_at, tags=_sorted(new.tags), policies=_sorted(new.policies),
                 attached_policies=old.attached_policies, permissions_boundary=old.permissions_boundary,
@@ -146,7 +146,7 @@ class IamSqlMixin:
 
     # --- access keys ------------------------------------------------------------------------
     def create_access_key(self, key: AccessKey, max_per_user: int) -> None:
-        _check_status(key.status)
+        check_status(key.status)
 
         def work(tx: Tx) -> None:
             (user_id,) = _found(tx.one(q.LOCK_USER_ID, (key.account_id, _name_key(key.user_name))), "user")
@@ -169,7 +169,7 @@ class IamSqlMixin:
         return [self._access_key(row) for row in rows]
 
     def set_access_key_status(self, account_id: str, user_name: str, access_key_id: str, status: str) -> None:
-        _check_status(status)
+        check_status(status)
         params = (status, access_key_id, account_id, _name_key(user_name))
         if self.flavor.run(lambda tx: tx.run(q.SET_ACCESS_KEY_STATUS, params), write=True) == 0:
             raise NotFound("access key not found")
@@ -233,16 +233,6 @@ def _doc(mapping: Mapping[str, str]) -> str:
 
 def _ids(ids: Sequence[str]) -> str:
     return json.dumps(sorted(set(ids)), separators=(",", ":"))
-
-
-def _same_entity(kind: str, old_ids: tuple[str, ...], new_ids: tuple[str, ...]) -> None:
-    if new_ids != old_ids:  # renaming is not an update: the name is the row's key
-        raise ValueError(f"an updater must not change a {kind}'s account, name or id")
-
-
-def _check_status(status: str) -> None:
-    if status not in _KEY_STATUSES:
-        raise ValueError(f"an access key's status is Active or Inactive, not {status!r}")
 
 
 def _found(value: _V | None, what: str) -> _V:

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import dataclasses
 import re
+from collections.abc import Sequence
 
 import anyio
 
 from idpool import errors
 from idpool.pipeline import Incoming, Pipeline
 from idpool.protocols.base import WireResponse
+from idpool.web.forwarded import Network, client_address
 from idpool.web.http import BodyTooLarge, Receive, Scope, Send, read_body, respond
 
 _TOKEN = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
@@ -26,9 +28,10 @@ _ALLOW_HEADERS = (
 
 
 class AwsEndpoint:
-    def __init__(self, pipeline: Pipeline, max_body: int) -> None:
+    def __init__(self, pipeline: Pipeline, max_body: int, trusted_proxies: Sequence[Network] = ()) -> None:
         self._pipeline = pipeline
         self._max_body = max_body
+        self._trusted_proxies = tuple(trusted_proxies)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["method"] == "OPTIONS":
@@ -36,9 +39,10 @@ class AwsEndpoint:
             return
         headers = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in scope["headers"]]
         client = scope.get("client")
+        source = client_address(client[0] if client else None, headers, self._trusted_proxies)
         incoming = Incoming(
             scope["method"], scope.get("raw_path", b"/").decode("latin-1").split("?", 1)[0] or "/",
-            scope.get("query_string", b"").decode("latin-1"), headers, b"", client[0] if client else None,
+            scope.get("query_string", b"").decode("latin-1"), headers, b"", source,
         )
         try:
             body = await read_body(scope, receive, self._max_body)

@@ -1,4 +1,4 @@
-"""The ASGI application: the AWS endpoint, OpenID discovery, JWKS and /health.
+"""The ASGI application: the AWS endpoint, OpenID discovery, JWKS, /health and the console.
 
 ``create_app(services=...)`` serves at once (tests, embedding). ``create_app(starter=...)``
 starts listening first and builds the services in the background, so ``/health``
@@ -7,7 +7,7 @@ may send traffic as soon as it sees 200.
 
 Around everything: a request body must arrive within ``body_timeout`` seconds (408 in
 the service's error shape otherwise), and on shutdown ``Drain`` answers what is still
-in flight at the deadline. ``GET /`` from a browser gets a page about the server.
+in flight at the deadline. ``GET /`` from a browser is sent to the console (``/console``).
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ import contextlib
 import json
 import logging
 import os
+import random
 import threading
 import time
 from collections.abc import AsyncIterator, Callable
@@ -28,8 +29,11 @@ from starlette.routing import Route
 
 from idpool import errors, storage
 from idpool.app import Services
+from idpool.observe.metrics import CONTENT_TYPE as METRICS_CONTENT_TYPE
 from idpool.pipeline import Pipeline
+from idpool.settings import proxy_networks
 from idpool.web import pages
+from idpool.web.console.app import console_routes
 from idpool.web.drain import Drain
 from idpool.web.endpoint import AwsEndpoint
 from idpool.web.http import BodyTimeout, Receive, Scope, Send, body_deadline, respond
@@ -38,6 +42,22 @@ from idpool.web.unrouted import error_before_routing
 log = logging.getLogger("idpool.server")
 access = logging.getLogger("idpool.access")
 HEALTH_PING_SECONDS = 1.0
+UPKEEP_SECONDS = 60.0
+
+
+def _upkeep(runtime: Runtime, stop: threading.Event) -> None:
+    """The process's periodic upkeep (``Services.upkeep``), from a minute after start (with
+    jitter, so the workers and nodes started together do not all run at once) until stop."""
+    wait = UPKEEP_SECONDS * (1 + random.random())
+    while not stop.wait(wait):
+        wait = UPKEEP_SECONDS
+        services = runtime.services
+        if services is None:
+            continue
+        try:
+            services.upkeep.run(time.monotonic())
+        except Exception:  # logged and tried again next round: upkeep never stops serving
+            log.exception("idpool upkeep failed")
 
 
 class Runtime:
@@ -77,8 +97,11 @@ class Runtime:
 
 
 def create_app(services: Services | None = None, starter: Callable[[], Services] | None = None,
-               max_body: int = 1024 * 1024, body_timeout: float = 30.0, drain_seconds: float = 30.0) -> Any:
+               max_body: int = 1024 * 1024, body_timeout: float = 30.0, drain_seconds: float = 30.0,
+               trusted_proxies: str | None = None) -> Any:
     runtime = Runtime(services)
+    if trusted_proxies is None:
+        trusted_proxies = services.settings.trusted_proxies if services is not None else ""
 
     async def health(request: Request) -> Response:
         from anyio import to_thread
@@ -116,25 +139,42 @@ def create_app(services: Services | None = None, starter: Callable[[], Services]
             "access-control-allow-origin": "*", "cache-control": "public, max-age=60",
         })
 
+    async def metrics(request: Request) -> Response:
+        """Prometheus text format, no credentials (docs/DEPLOYMENT.md: keep it private)."""
+        from anyio import to_thread
+
+        current = runtime.services
+        if current is None:
+            return JSONResponse({"status": "starting"}, status_code=503)
+        body = await to_thread.run_sync(current.observer.metrics.exposition)
+        return Response(body, media_type=None, headers={"content-type": METRICS_CONTENT_TYPE,
+                                                        "cache-control": "no-store"})
+
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         drain.watch_signals()
         if starter is not None and runtime.services is None:
             runtime.start(starter)
+        upkeep = threading.Event()
+        threading.Thread(target=_upkeep, args=(runtime, upkeep), name="idpool-upkeep", daemon=True).start()
         yield
+        upkeep.set()
         # The one line a stop leaves in the log (uvicorn's own stay below warning).
         log.info(json.dumps({"event": "shutdown", "pid": os.getpid(),
                              "answeredUnavailable": drain.answered_unavailable}))
         if runtime.services is not None:
             runtime.services.close()
 
-    endpoint = AwsEndpoint(Pipeline(lambda: runtime.services.api if runtime.services else None), max_body)
+    endpoint = AwsEndpoint(Pipeline(lambda: runtime.services.api if runtime.services else None), max_body,
+                           proxy_networks(trusted_proxies))
     site = Starlette(
         routes=[
             Route("/health", health, methods=["GET", "HEAD"]),
+            Route("/metrics", metrics, methods=["GET", "HEAD"]),
             Route("/.well-known/openid-configuration", discovery, methods=["GET", "HEAD"]),
             Route("/.well-known/jwks_uri", jwks, methods=["GET", "HEAD"]),
             Route("/.well-known/jwks.json", jwks, methods=["GET", "HEAD"]),
+            *console_routes(lambda: runtime.services),
         ],
         lifespan=lifespan,
     )
@@ -153,10 +193,7 @@ def create_app(services: Services | None = None, starter: Callable[[], Services]
             }))
 
     async def page(send: Send) -> None:
-        current = runtime.services
-        settings = current.settings if current is not None else None
-        headers, body = pages.home(settings.issuer_url if settings else None, settings.region if settings else None)
-        await respond(send, 200, headers, body, cors=False)
+        await respond(send, pages.CONSOLE_REDIRECT.status, pages.CONSOLE_REDIRECT.headers, b"", cors=False)
 
     async def app(scope: Scope, receive: Any, send: Any) -> None:
         """POST / is the hot path: straight to the AWS endpoint, no router in between."""
