@@ -22,11 +22,14 @@ from idpool import arns
 from idpool.iam.aws_managed import UNAUTHED_SESSION_POLICY
 
 # The guide's list, as action prefixes (Service Authorization Reference), with its restricted
-# services limited to the actions the guide's table allows.
+# services limited to the actions the guide's table allows. Amazon API Gateway (`execute-api`)
+# is reachable too: AWS documents guests calling IAM-authorized REST APIs with the enhanced flow
+# (Amplify documentation, REST API "Define authorization rules": "When the user has not signed
+# in, the unauthenticated role is used").
 ALLOWED_SERVICES = (
     "appsync", "cloudwatch", "cognito-identity", "cognito-sync", "comprehend", "dynamodb", "gamelift", "iot",
     "firehose", "kinesis", "lambda", "lex", "geo", "machinelearning", "mobileanalytics", "mobiletargeting",
-    "polly", "rekognition", "sdb", "ses", "sns", "sqs", "s3", "transcribe", "translate",
+    "polly", "rekognition", "sdb", "ses", "sns", "sqs", "s3", "transcribe", "translate", "execute-api",
 )
 RESTRICTED_ACTIONS = (
     "kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*",
