@@ -13,9 +13,20 @@ import pytest
 from botocore.config import Config
 
 from idpool.app import build_services
+from tests.catalogue import CASES
 from tests.support import LiveServer, client, make_settings
 
 pytest_plugins = ["pytester"]  # tests/testing runs pytest sessions that use idpool's own plugin
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """A ``catalogue`` marker names known cases only (tests/catalogue.py), so that
+    docs/reliability.md, generated from the markers, lists no case that does not exist."""
+    for item in items:
+        for mark in item.iter_markers("catalogue"):
+            unknown = [case for case in mark.args if case not in CASES]
+            if not mark.args or unknown:
+                raise pytest.UsageError(f"{item.nodeid}: catalogue marker with unknown or no case ids {unknown}")
 
 
 @pytest.fixture(scope="session")

@@ -6,6 +6,7 @@ tutorial's step 2, through ``idpool.developer``.
     GET  /me                                 -> 200 {"username", "csrfToken"}
     POST /token    (X-CSRF-Token)            -> 200 {"identityId", "token", "expiresAt"}
     POST /signout  (X-CSRF-Token)            -> 204
+    GET  /, /config.json                     -> the page and its settings, when create_app has a page
 
 The session cookie is HttpOnly and SameSite=Strict (and Secure behind HTTPS). Sign-up and
 sign-in must be JSON, which a cross-site form cannot send; a session's POSTs carry its
@@ -21,10 +22,11 @@ Run it (the same code against AWS: leave the endpoint variable out):
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import sys
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from pathlib import Path
 
 from limits import SignInLimiter  # this folder's modules: it runs as a script
@@ -32,7 +34,8 @@ from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
+from starlette.routing import BaseRoute, Mount, Route
+from starlette.staticfiles import StaticFiles
 from users import Session, Taken, User, Users, csrf_matches
 
 from idpool.developer import DeveloperIdentities, DeveloperIdentityError
@@ -45,7 +48,11 @@ Handler = Callable[[Request], Awaitable[Response]]
 
 
 def create_app(kit: DeveloperIdentities, users: Users, *, token_seconds: int = 900,
-               secure_cookies: bool = False, limiter: SignInLimiter | None = None) -> Starlette:
+               secure_cookies: bool = False, limiter: SignInLimiter | None = None,
+               page: Path | None = None, page_config: Mapping[str, object] | None = None) -> Starlette:
+    """``page``: a built frontend (examples/frontend-web/dist) served at ``/``, on the same
+    origin as sign-in so that the session cookie stays SameSite=Strict; ``page_config``: what
+    the page needs to know (region, pool, endpoints), served as ``/config.json``."""
     limiter = limiter or SignInLimiter()
 
     async def sign_up(request: Request) -> Response:
@@ -115,13 +122,19 @@ def create_app(kit: DeveloperIdentities, users: Users, *, token_seconds: int = 9
             return await handler(request, session)
         return checked
 
-    return Starlette(routes=[
+    async def config(_: Request) -> Response:
+        return JSONResponse(dict(page_config or {}), headers={"Cache-Control": "no-store"})
+
+    routes: list[BaseRoute] = [
         Route("/signup", sign_up, methods=["POST"]),
         Route("/signin", sign_in, methods=["POST"]),
         Route("/me", me, methods=["GET"]),
         Route("/token", with_session(token), methods=["POST"]),
         Route("/signout", with_session(sign_out), methods=["POST"]),
-    ])
+    ]
+    if page is not None:
+        routes += [Route("/config.json", config, methods=["GET"]), Mount("/", StaticFiles(directory=page, html=True))]
+    return Starlette(routes=routes)
 
 
 async def credentials_in(request: Request) -> tuple[str, str] | Response:
@@ -153,7 +166,10 @@ def main() -> None:
 
     kit = DeveloperIdentities(os.environ["APP_IDENTITY_POOL_ID"], os.environ["APP_DEVELOPER_PROVIDER_NAME"])
     users = Users(Path(os.environ.get("APP_USERS_DB", "users.db")))
-    app = create_app(kit, users, secure_cookies=os.environ.get("APP_SECURE_COOKIES") == "1")
+    page = os.environ.get("APP_PAGE_DIR")  # e.g. examples/frontend-web/dist, with APP_PAGE_CONFIG (JSON)
+    app = create_app(kit, users, secure_cookies=os.environ.get("APP_SECURE_COOKIES") == "1",
+                     token_seconds=int(os.environ.get("APP_TOKEN_SECONDS", "900")),
+                     page=Path(page) if page else None, page_config=json.loads(os.environ.get("APP_PAGE_CONFIG", "{}")))
     uvicorn.run(app, host=os.environ.get("APP_HOST", "127.0.0.1"), port=int(os.environ.get("APP_PORT", "8080")))
 
 

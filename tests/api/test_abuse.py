@@ -19,6 +19,7 @@ DEV = "login.example.app"
 COGNITO = "cognito-identity.amazonaws.com"
 
 
+@pytest.mark.catalogue("D03")
 def test_identity_of_another_pool_is_never_linked(cognito: Any) -> None:  # D03
     a = new_pool(cognito)["IdentityPoolId"]
     b = new_pool(cognito)["IdentityPoolId"]
@@ -35,6 +36,7 @@ def test_identity_of_another_pool_is_never_linked(cognito: Any) -> None:  # D03
     assert code(exc) == "InvalidParameterException"
 
 
+@pytest.mark.catalogue("J10", "J11")
 def test_token_of_one_pool_or_identity_cannot_serve_another(cognito: Any, public_cognito: Any, setup: Any) -> None:
     other = new_pool(cognito, AllowUnauthenticatedIdentities=True)["IdentityPoolId"]
     foreign = cognito.get_open_id_token_for_developer_identity(IdentityPoolId=other, Logins={DEV: "f"})
@@ -46,6 +48,7 @@ def test_token_of_one_pool_or_identity_cannot_serve_another(cognito: Any, public
         assert code(exc) == "NotAuthorizedException"
 
 
+@pytest.mark.catalogue("J12")
 def test_deleted_identity_gets_nothing(cognito: Any, public_cognito: Any, setup: Any) -> None:  # J12
     issued = cognito.get_open_id_token_for_developer_identity(IdentityPoolId=setup["pool_id"], Logins={DEV: "gone"})
     cognito.delete_identities(IdentityIdsToDelete=[issued["IdentityId"]])
@@ -60,6 +63,7 @@ def test_deleted_identity_gets_nothing(cognito: Any, public_cognito: Any, setup:
     assert exc.value.response["Error"]["Code"] == "InvalidIdentityToken"
 
 
+@pytest.mark.catalogue("J12")
 def test_unlinked_developer_users_token_stops_working(cognito: Any, public_cognito: Any, setup: Any) -> None:
     issued = cognito.get_open_id_token_for_developer_identity(IdentityPoolId=setup["pool_id"], Logins={DEV: "ul"})
     cognito.unlink_developer_identity(IdentityId=issued["IdentityId"], IdentityPoolId=setup["pool_id"],
@@ -69,6 +73,7 @@ def test_unlinked_developer_users_token_stops_working(cognito: Any, public_cogni
     assert code(exc) == "NotAuthorizedException"
 
 
+@pytest.mark.catalogue("A05")
 def test_custom_role_arn_must_be_offered(cognito: Any, public_cognito: Any, setup: Any) -> None:  # A05
     issued = cognito.get_open_id_token_for_developer_identity(IdentityPoolId=setup["pool_id"], Logins={DEV: "cr"})
     with pytest.raises(ClientError) as exc:
@@ -77,6 +82,7 @@ def test_custom_role_arn_must_be_offered(cognito: Any, public_cognito: Any, setu
     assert code(exc) == "NotAuthorizedException"
 
 
+@pytest.mark.catalogue("D07")
 def test_guest_replay_of_an_authenticated_identity(cognito: Any, public_cognito: Any, setup: Any) -> None:  # D07
     issued = cognito.get_open_id_token_for_developer_identity(IdentityPoolId=setup["pool_id"], Logins={DEV: "gr"})
     with pytest.raises(ClientError) as exc:
@@ -101,6 +107,7 @@ def test_role_mapping_rules_on_principal_tags(live: Any, cognito: Any, public_co
     assert code(exc) == "NotAuthorizedException"
 
 
+@pytest.mark.catalogue("J14", "A05")
 def test_a_guest_token_never_buys_the_authenticated_role(live: Any, cognito: Any, public_cognito: Any,
                                                           setup: Any) -> None:  # J14 (amr swap)
     """A guest passing its own GetOpenIdToken token in Logins is still a guest: the role
@@ -156,6 +163,7 @@ def _open_trusts(pool_id: str) -> list[str]:
             statement({"Federated": COGNITO}, {"StringLike": {aud: ["*-*", pool_id]}})]
 
 
+@pytest.mark.catalogue("A04", "J10")
 def test_a_trust_that_does_not_pin_aud_admits_no_other_pool(live: Any, cognito: Any, public_cognito: Any,
                                                              setup: Any) -> None:  # A04
     iam, pool_id = setup["iam"], setup["pool_id"]

@@ -41,6 +41,7 @@ def named(log: Path, name: str) -> list[dict[str, Any]]:
     return [e for e in events(log) if e["eventName"] == name]
 
 
+@pytest.mark.catalogue("K04")
 def test_a_day_of_calls_is_in_the_log_without_any_secret(audited: tuple[LiveServer, Path]) -> None:
     live, log = audited
     secrets: list[str] = [ROOT_SECRET]

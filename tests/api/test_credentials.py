@@ -17,6 +17,7 @@ from tests.api.support import COGNITO, DEV, allow, as_creds, claims_of, name, ne
 from tests.support import client
 
 
+@pytest.mark.catalogue("A01")
 def test_enhanced_flow_for_a_developer_identity(live: Any, cognito: Any, public_cognito: Any, setup: Any) -> None:
     pool_id = setup["pool_id"]
     issued = cognito.get_open_id_token_for_developer_identity(IdentityPoolId=pool_id, Logins={DEV: "alice"})
@@ -39,6 +40,7 @@ def test_enhanced_flow_for_a_developer_identity(live: Any, cognito: Any, public_
         assert exc.value.response["Error"]["Code"] == "AccessDeniedException"
 
 
+@pytest.mark.catalogue("S14")
 def test_role_policy_changes_apply_on_the_next_request(live: Any, cognito: Any, public_cognito: Any, setup: Any) -> None:
     issued = cognito.get_open_id_token_for_developer_identity(IdentityPoolId=setup["pool_id"], Logins={DEV: "carl"})
     creds = public_cognito.get_credentials_for_identity(
@@ -101,6 +103,7 @@ def test_principal_tags_need_tag_session_and_reach_policies(live: Any, cognito: 
     assert exc.value.response["Error"]["Code"] == "InvalidIdentityPoolConfigurationException"
 
 
+@pytest.mark.catalogue("J07", "J14")
 def test_basic_flow_with_sts(live: Any, cognito: Any, public_cognito: Any, setup: Any) -> None:
     issued = cognito.get_open_id_token_for_developer_identity(IdentityPoolId=setup["pool_id"], Logins={DEV: "bo"})
     token = public_cognito.get_open_id_token(IdentityId=issued["IdentityId"], Logins={COGNITO: issued["Token"]})["Token"]
@@ -126,6 +129,7 @@ def test_basic_flow_with_sts(live: Any, cognito: Any, public_cognito: Any, setup
     assert exc.value.response["Error"]["Code"] == "InvalidIdentityToken"
 
 
+@pytest.mark.catalogue("A02")
 def test_session_policy_intersects(live: Any, cognito: Any, setup: Any) -> None:
     setup["iam"].put_role_policy(RoleName=setup["auth"], PolicyName="list", PolicyDocument=allow(
         ["cognito-identity:ListIdentityPools"]))
@@ -141,6 +145,7 @@ def test_session_policy_intersects(live: Any, cognito: Any, setup: Any) -> None:
     assert exc.value.response["Error"]["Code"] == "AccessDeniedException"
 
 
+@pytest.mark.catalogue("S12", "S13")
 def test_expired_and_forged_session_credentials(live: Any, setup: Any) -> None:
     from idpool.sts.session_tokens import Session, seal_session
 
@@ -203,6 +208,7 @@ def test_attribute_map_turns_claims_into_session_tags(live: Any, cognito: Any, p
     assert as_creds(live, "cognito-identity", creds["Credentials"]).list_identity_pools(MaxResults=1)
 
 
+@pytest.mark.catalogue("S14", "S15")
 def test_revoking_sessions_by_token_issue_time(live: Any, cognito: Any, public_cognito: Any, setup: Any) -> None:
     """IAM User Guide "Revoking IAM role temporary security credentials": a Deny on
     aws:TokenIssueTime cuts off every session issued before a moment (S14/S15 in docs/SECURITY.md)."""
@@ -220,6 +226,7 @@ def test_revoking_sessions_by_token_issue_time(live: Any, cognito: Any, public_c
     assert "explicit deny" in exc.value.response["Error"]["Message"]
 
 
+@pytest.mark.catalogue("A06")
 def test_get_caller_identity_for_root_and_under_an_explicit_deny(live: Any, setup: Any) -> None:
     root = client(live, "sts").get_caller_identity()
     assert root == {**root, "Account": "123456789012", "Arn": "arn:aws:iam::123456789012:root",
@@ -234,6 +241,7 @@ def test_get_caller_identity_for_root_and_under_an_explicit_deny(live: Any, setu
     assert me["Arn"] == f"arn:aws:iam::123456789012:user/{user}"  # A06: always allowed
 
 
+@pytest.mark.catalogue("J08")
 def test_expired_web_identity_token(live: Any, cognito: Any, setup: Any) -> None:
     issued = cognito.get_open_id_token_for_developer_identity(IdentityPoolId=setup["pool_id"], Logins={DEV: "ex"})
     past = int((dt.datetime.now(dt.UTC) - dt.timedelta(hours=1)).timestamp())

@@ -59,6 +59,7 @@ def test_token_duration_limits(cognito: Any, pool_id: str) -> None:
     assert code(exc) == "ValidationException"
 
 
+@pytest.mark.catalogue("D05")
 def test_only_the_pools_developer_provider(cognito: Any, pool_id: str) -> None:
     with pytest.raises(ClientError) as exc:
         cognito.get_open_id_token_for_developer_identity(IdentityPoolId=pool_id, Logins={"other.dev": "eve"})
@@ -72,6 +73,7 @@ def test_only_the_pools_developer_provider(cognito: Any, pool_id: str) -> None:
     assert code(exc) == "ResourceNotFoundException"
 
 
+@pytest.mark.catalogue("D02")
 def test_link_a_second_login_and_look_it_up_both_ways(cognito: Any, pool_id: str) -> None:
     identity_id = cognito.get_open_id_token_for_developer_identity(
         IdentityPoolId=pool_id, Logins={DEV: "alice"})["IdentityId"]
@@ -116,6 +118,7 @@ def test_lookup_pages_over_the_identifier_list(cognito: Any, pool_id: str) -> No
     assert seen == [f"u{i:02d}" for i in range(12)]
 
 
+@pytest.mark.catalogue("D01")
 def test_user_already_registered_elsewhere_changes_nothing(cognito: Any, pool_id: str) -> None:
     a = cognito.get_open_id_token_for_developer_identity(IdentityPoolId=pool_id, Logins={DEV: "ann"})["IdentityId"]
     b = cognito.get_open_id_token_for_developer_identity(IdentityPoolId=pool_id, Logins={DEV: "ben"})["IdentityId"]
@@ -138,6 +141,7 @@ def test_guest_identity_becomes_authenticated_by_linking(cognito: Any, public_co
     assert code(exc) == "NotAuthorizedException"
 
 
+@pytest.mark.catalogue("D04")
 def test_merge_moves_logins_and_disables_the_source(cognito: Any, pool_id: str) -> None:
     src = cognito.get_open_id_token_for_developer_identity(IdentityPoolId=pool_id, Logins={DEV: "m-src"})["IdentityId"]
     dst = cognito.get_open_id_token_for_developer_identity(IdentityPoolId=pool_id, Logins={DEV: "m-dst"})["IdentityId"]
@@ -196,6 +200,7 @@ def test_list_and_delete_identities(cognito: Any, pool_id: str) -> None:
     assert cognito.describe_identity(IdentityId=made[2])["IdentityId"] == made[2]
 
 
+@pytest.mark.catalogue("F04")
 def test_fifty_concurrent_calls_for_one_new_user_yield_one_identity(cognito: Any, pool_id: str, live: Any) -> None:
     from tests.support import client
 

@@ -33,6 +33,7 @@ def test_a_browser_on_root_is_sent_to_the_console(live: Any) -> None:
     assert f"export AWS_ENDPOINT_URL_COGNITO_IDENTITY={live.url}" in text  # how to point the AWS CLI at it
 
 
+@pytest.mark.catalogue("I07")
 def test_the_console_names_the_configured_url_not_the_host_header(live: Any) -> None:
     page = httpx.get(live.url + "/console", headers={"Accept": "text/html", "Host": "evil.example"})
     assert page.status_code == 200

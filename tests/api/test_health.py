@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 import uvicorn
 
 from idpool import storage
@@ -69,6 +70,7 @@ def test_health_reports_a_failed_start(tmp_path: Path) -> None:
         assert body == {"status": "failed", "error": "RuntimeError: database refused"}
 
 
+@pytest.mark.catalogue("F03")
 def test_health_is_503_while_the_store_is_down(tmp_path: Path, monkeypatch: Any) -> None:
     services = build_services(make_settings(tmp_path))
 

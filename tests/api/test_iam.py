@@ -18,6 +18,7 @@ def iam(live: Any) -> Any:
     return client(live, "iam")
 
 
+@pytest.mark.catalogue("I03")
 def test_role_lifecycle(iam: Any) -> None:
     role_name = name("Auth")
     trust = trust_for("us-east-1:11111111-2222-3333-4444-555555555555")
@@ -82,6 +83,7 @@ def test_list_roles_pages(iam: Any) -> None:
     assert made <= set(seen) and len(seen) == len(set(seen))
 
 
+@pytest.mark.catalogue("S16")
 def test_users_policies_and_access_keys(iam: Any, live: Any) -> None:
     user_name = name("backend")
     user = iam.create_user(UserName=user_name)["User"]
@@ -114,6 +116,7 @@ def test_users_policies_and_access_keys(iam: Any, live: Any) -> None:
     assert code(exc) == "NoSuchEntity"
 
 
+@pytest.mark.catalogue("K01")
 def test_secrets_are_not_stored_in_clear(iam: Any, live: Any) -> None:
     user_name = name("leak")
     iam.create_user(UserName=user_name)

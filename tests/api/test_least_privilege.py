@@ -22,6 +22,7 @@ def backend_user(live: Any, policy: str) -> tuple[Any, str, str]:
     return iam, user_name, key
 
 
+@pytest.mark.catalogue("A01")
 def test_backend_user_may_only_mint_tokens_for_its_pool(live: Any, cognito: Any) -> None:
     pool_id = new_pool(cognito)["IdentityPoolId"]
     other_pool = new_pool(cognito)["IdentityPoolId"]
@@ -47,6 +48,7 @@ def test_backend_user_may_only_mint_tokens_for_its_pool(live: Any, cognito: Any)
     assert exc.value.response["Error"]["Code"] == "AccessDenied"
 
 
+@pytest.mark.catalogue("A01", "A02", "S14")
 def test_explicit_deny_wins_and_changes_apply_on_the_next_request(live: Any, cognito: Any) -> None:
     pool_id = new_pool(cognito)["IdentityPoolId"]
     iam, user_name, key = backend_user(live, allow(["cognito-identity:*"]))
@@ -69,6 +71,7 @@ def as_user(live: Any, service: str, key: dict[str, str]) -> Any:
     return client(live, service, key=key["AccessKeyId"], secret=key["SecretAccessKey"])
 
 
+@pytest.mark.catalogue("A01")
 def test_delete_identities_is_authorized_on_each_identitys_pool(live: Any, cognito: Any) -> None:
     mine, theirs = new_pool(cognito)["IdentityPoolId"], new_pool(cognito)["IdentityPoolId"]
     ids = {pool: cognito.get_open_id_token_for_developer_identity(
@@ -89,6 +92,7 @@ def test_delete_identities_is_authorized_on_each_identitys_pool(live: Any, cogni
     assert cognito.describe_identity(IdentityId=ids[theirs])["IdentityId"] == ids[theirs]
 
 
+@pytest.mark.catalogue("A01")
 def test_set_identity_pool_roles_needs_pass_role_on_every_role(live: Any, cognito: Any) -> None:
     pool_id = new_pool(cognito)["IdentityPoolId"]
     allowed = "arn:aws:iam::123456789012:role/Passable"
@@ -113,6 +117,7 @@ def test_set_identity_pool_roles_needs_pass_role_on_every_role(live: Any, cognit
     assert cognito.get_identity_pool_roles(IdentityPoolId=pool_id)["Roles"] == {"authenticated": allowed}
 
 
+@pytest.mark.catalogue("A01")
 def test_iam_and_sts_answer_access_denied_with_403(live: Any) -> None:
     _, _, key = backend_user(live, allow(["cognito-identity:DescribeIdentityPool"]))
     for call in (lambda: as_user(live, "iam", key).list_roles(),

@@ -12,6 +12,7 @@ from tests.api.support import COGNITO, DEV, as_creds, name
 from tests.support import ROOT_SECRET
 
 
+@pytest.mark.catalogue("K04")
 def test_logs_hold_no_secrets(live: Any, cognito: Any, public_cognito: Any, setup: Any,
                               caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.DEBUG, logger="idpool")

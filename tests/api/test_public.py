@@ -18,6 +18,7 @@ def test_get_id_creates_a_new_guest_each_call_where_allowed(cognito: Any, public
     assert cognito.describe_identity(IdentityId=a)["IdentityId"] == a
 
 
+@pytest.mark.catalogue("D08")
 def test_get_id_refused_without_guest_access(cognito: Any, public_cognito: Any) -> None:
     pool_id = new_pool(cognito, AllowUnauthenticatedIdentities=False)["IdentityPoolId"]
     with pytest.raises(ClientError) as exc:
@@ -26,6 +27,7 @@ def test_get_id_refused_without_guest_access(cognito: Any, public_cognito: Any) 
     assert exc.value.response["Error"]["Message"] == "Unauthenticated access is not supported for this identity pool."
 
 
+@pytest.mark.catalogue("D06")
 def test_client_cannot_impersonate_a_developer_user(cognito: Any, public_cognito: Any) -> None:
     pool_id = new_pool(cognito, AllowUnauthenticatedIdentities=True)["IdentityPoolId"]
     with pytest.raises(ClientError) as exc:
@@ -38,6 +40,7 @@ def test_client_cannot_impersonate_a_developer_user(cognito: Any, public_cognito
     assert "Can't pass in a Cognito token" in exc.value.response["Error"]["Message"]
 
 
+@pytest.mark.catalogue("D07", "J11")
 def test_get_open_id_token_guest_and_authenticated(cognito: Any, public_cognito: Any) -> None:
     pool_id = new_pool(cognito, AllowUnauthenticatedIdentities=True, AllowClassicFlow=True)["IdentityPoolId"]
     guest = public_cognito.get_id(IdentityPoolId=pool_id)["IdentityId"]
@@ -58,6 +61,7 @@ def test_get_open_id_token_guest_and_authenticated(cognito: Any, public_cognito:
     assert code(exc) == "NotAuthorizedException"
 
 
+@pytest.mark.catalogue("D09")
 def test_classic_flow_disabled_by_default(cognito: Any, public_cognito: Any) -> None:
     pool_id = new_pool(cognito, AllowUnauthenticatedIdentities=True)["IdentityPoolId"]
     guest = public_cognito.get_id(IdentityPoolId=pool_id)["IdentityId"]
@@ -67,6 +71,7 @@ def test_classic_flow_disabled_by_default(cognito: Any, public_cognito: Any) -> 
     assert "Basic (classic) flow is not enabled" in exc.value.response["Error"]["Message"]
 
 
+@pytest.mark.catalogue("J07")
 def test_tampered_token_is_refused(cognito: Any, public_cognito: Any) -> None:
     pool_id = new_pool(cognito, AllowUnauthenticatedIdentities=True, AllowClassicFlow=True)["IdentityPoolId"]
     dev = cognito.get_open_id_token_for_developer_identity(IdentityPoolId=pool_id, Logins={DEV: "tim"})

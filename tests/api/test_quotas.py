@@ -71,6 +71,7 @@ def error_of(call: Any) -> dict[str, Any]:
     return dict(refused.value.response["Error"]) | {"status": refused.value.response["ResponseMetadata"]["HTTPStatusCode"]}
 
 
+@pytest.mark.catalogue("R01")
 def test_unsigned_get_id_over_its_source_quota_is_too_many_requests(small: LiveServer) -> None:
     pool_id = guest_pool(small)
     app = public(small)
@@ -125,6 +126,7 @@ def test_botocore_retries_throttling_before_giving_up(small: LiveServer) -> None
     assert refused.value.response["ResponseMetadata"]["RetryAttempts"] == 2  # a retryable throttling error
 
 
+@pytest.mark.catalogue("R01")
 def test_the_default_protects_public_operations_per_source(tmp_path: Path) -> None:
     limit = next(q.limit for q in ABUSE_PROTECTION if q.operation == "GetId")
     with server_with(tmp_path, quotas="default") as live:
@@ -164,6 +166,7 @@ def get_id_from(live: LiveServer, pool_id: str, forwarded: str | None = None) ->
     return cognito_call(live, "GetId", {"IdentityPoolId": pool_id}, **headers).status_code
 
 
+@pytest.mark.catalogue("R01")
 def test_behind_a_trusted_proxy_each_client_has_its_own_count(tmp_path: Path) -> None:
     with server_with(tmp_path, quotas=quota_file(tmp_path, SMALL), trusted_proxies="127.0.0.0/8") as live:
         pool_id = guest_pool(live)
@@ -175,6 +178,7 @@ def test_behind_a_trusted_proxy_each_client_has_its_own_count(tmp_path: Path) ->
         assert get_id_from(live, pool_id, "203.0.113.2, 10.0.0.5, 127.0.0.1") == 200  # 127.0.0.1: a trusted hop
 
 
+@pytest.mark.catalogue("R01")
 def test_forwarded_headers_are_ignored_from_untrusted_peers(tmp_path: Path) -> None:
     with server_with(tmp_path, quotas=quota_file(tmp_path, SMALL)) as live:  # no trusted proxies
         pool_id = guest_pool(live)
@@ -203,6 +207,7 @@ def test_aws_source_ip_in_policies_sees_the_forwarded_client(tmp_path: Path) -> 
 
 
 # --- guests -------------------------------------------------------------------------------------------
+@pytest.mark.catalogue("R01")
 def test_a_pool_takes_guests_up_to_the_cap(tmp_path: Path) -> None:
     with server_with(tmp_path, max_guests_per_pool=2) as live:
         pool_id = guest_pool(live)
@@ -218,6 +223,7 @@ def test_a_pool_takes_guests_up_to_the_cap(tmp_path: Path) -> None:
         app.get_id(IdentityPoolId=other)
 
 
+@pytest.mark.catalogue("R01")
 def test_unused_guests_are_deleted_after_the_period_used_ones_stay(tmp_path: Path) -> None:
     import datetime as dt
 

@@ -132,6 +132,7 @@ def test_the_largest_principal_tags_do_not_fit_an_openid_token(cognito: Any, set
     assert "20000" in exc.value.response["Error"]["Message"]
 
 
+@pytest.mark.catalogue("F10")
 def test_tokens_sealed_in_the_first_format_still_work_until_they_expire(live: Any, setup: Any) -> None:
     """A rolling upgrade: sessions issued by the previous release (the document as plain JSON)
     are still accepted by a node running this one."""

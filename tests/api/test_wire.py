@@ -50,6 +50,7 @@ def test_long_form_target_is_accepted(live: Any) -> None:
     assert response.headers["x-amzn-requestid"]
 
 
+@pytest.mark.catalogue("R04")
 @pytest.mark.parametrize("body", [b"{not json", b"[1,2]", b'{"MaxResults": NaN}', b"\xff\xfe", b'{"a":' * 2000])
 def test_malformed_json_is_a_serialization_error(live: Any, body: bytes) -> None:
     response = signed(live, "ListIdentityPools", body)
@@ -62,6 +63,7 @@ def test_unknown_operation(live: Any) -> None:
     assert status == 400 and code == "UnknownOperationException"
 
 
+@pytest.mark.catalogue("R03")
 def test_oversized_body_plain_and_chunked(live: Any) -> None:
     big = b'{"MaxResults": 5, "x": "' + b"a" * (2 * 1024 * 1024) + b'"}'
     response = httpx.post(live.url + "/", content=big, headers={"X-Amz-Target": TARGET + "GetId", "Content-Type": JSON})
@@ -76,6 +78,7 @@ def test_oversized_body_plain_and_chunked(live: Any) -> None:
     assert response.status_code == 413
 
 
+@pytest.mark.catalogue("S01")
 def test_unsigned_call_to_a_signed_operation(live: Any) -> None:
     response = httpx.post(live.url + "/", content=b'{"MaxResults": 5}',
                           headers={"X-Amz-Target": TARGET + "ListIdentityPools", "Content-Type": JSON})
@@ -83,6 +86,7 @@ def test_unsigned_call_to_a_signed_operation(live: Any) -> None:
     assert status == 400 and code == "MissingAuthenticationTokenException"  # Coral JSON answers 400
 
 
+@pytest.mark.catalogue("S02", "S03")
 def test_unknown_key_and_wrong_secret(live: Any) -> None:
     status, code, _ = error_of(signed(live, "ListIdentityPools", b'{"MaxResults": 5}', key="AKIAUNKNOWNKEY000000"))
     assert status == 400 and code == "UnrecognizedClientException"
@@ -90,6 +94,7 @@ def test_unknown_key_and_wrong_secret(live: Any) -> None:
     assert status == 400 and code == "InvalidSignatureException"
 
 
+@pytest.mark.catalogue("S04")
 def test_clock_skew_window(live: Any) -> None:
     now = dt.datetime.now(dt.UTC)
     ok = signed(live, "ListIdentityPools", b'{"MaxResults": 5}', when=now - dt.timedelta(minutes=4))
@@ -100,6 +105,7 @@ def test_clock_skew_window(live: Any) -> None:
     assert future.status_code in (400, 403)
 
 
+@pytest.mark.catalogue("S03")
 def test_boto3_with_wrong_secret_raises_its_usual_error(live: Any) -> None:
     bad = client(live, "cognito-identity", secret="not-the-secret-at-all-000000000000000000")
     with pytest.raises(ClientError) as exc:
@@ -107,6 +113,7 @@ def test_boto3_with_wrong_secret_raises_its_usual_error(live: Any) -> None:
     assert exc.value.response["Error"]["Code"] == "InvalidSignatureException"
 
 
+@pytest.mark.catalogue("P03")
 def test_cors_preflight_and_headers_on_errors(live: Any) -> None:
     pre = httpx.options(live.url + "/", headers={
         "Origin": "http://app.example", "Access-Control-Request-Method": "POST",
@@ -124,12 +131,14 @@ def test_cors_preflight_and_headers_on_errors(live: Any) -> None:
     assert "x-amzn-RequestId" in err.headers["access-control-expose-headers"]
 
 
+@pytest.mark.catalogue("K03")
 def test_health_and_discovery(live: Any) -> None:
     assert httpx.get(live.url + "/health").status_code == 200
     jwks = httpx.get(live.url + "/.well-known/jwks_uri").json()
     assert jwks["keys"] and all(k["alg"] == "RS512" and "d" not in k for k in jwks["keys"])
 
 
+@pytest.mark.catalogue("R04")
 def test_no_stack_trace_ever(live: Any) -> None:
     for body in (b"", b"{}", b'{"IdentityPoolId": 5}', b'{"IdentityPoolId": {"a": 1}}'):
         response = signed(live, "DescribeIdentityPool", body)
@@ -138,6 +147,7 @@ def test_no_stack_trace_ever(live: Any) -> None:
         json.loads(response.text)
 
 
+@pytest.mark.catalogue("S04")
 def test_clock_skew_is_configurable(tmp_path: Path) -> None:
     server = LiveServer(lambda port: build_services(make_settings(tmp_path, port=port, clock_skew_seconds=60))).start()
     try:

@@ -21,7 +21,7 @@ import pytest
 from tests.sdk.scenario import Scenario, build_scenario
 from tests.support import LiveServer
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.catalogue("P03")]
 
 PAGE_TIMEOUT_MS = 60_000
 ENHANCED_SESSION = "CognitoIdentityCredentials"

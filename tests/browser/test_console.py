@@ -156,6 +156,7 @@ def test_a_limited_user_is_told_it_is_not_allowed(server: LiveServer, browser_pa
     assert "Not Allowed Here" not in [p["IdentityPoolName"] for p in pools]
 
 
+@pytest.mark.catalogue("I05")
 def test_markup_in_a_pool_name_and_tags_stays_inert(server: LiveServer, browser_page: Any) -> None:
     page = browser_page
     sign_in(page, server.url)
@@ -177,6 +178,7 @@ def test_markup_in_a_pool_name_and_tags_stays_inert(server: LiveServer, browser_
     assert page.dialogs == []
 
 
+@pytest.mark.catalogue("I06")
 def test_a_form_posted_from_another_site_changes_nothing(server: LiveServer, browser_page: Any,
                                                          tmp_path: Path) -> None:
     page = browser_page

@@ -89,6 +89,7 @@ def test_identities_are_paged_60_at_a_time(root: ConsoleUser, live: LiveServer, 
     assert shown == made
 
 
+@pytest.mark.catalogue("I05")
 def test_a_developer_user_id_with_markup_stays_text(root: ConsoleUser, live: LiveServer, pool: str) -> None:
     hostile = "<img src=x onerror=alert(1)>"
     identity_id = _token(live, pool, hostile)["IdentityId"]

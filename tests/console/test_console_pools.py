@@ -96,6 +96,7 @@ def test_the_developer_provider_name_is_locked_once_set(root: ConsoleUser, live:
         "Locked App Renamed", "login.locked", True)
 
 
+@pytest.mark.catalogue("I05")
 def test_markup_in_names_and_tags_stays_text(root: ConsoleUser, live: LiveServer) -> None:
     root.get("/console/pools/new")
     refused = root.submit("/console/pools/new", {"name": SCRIPT, "developer": "login.x"})
@@ -204,3 +205,35 @@ def test_the_api_sees_what_the_console_made(root: ConsoleUser, live: LiveServer)
     issued = client(live, "cognito-identity").get_open_id_token_for_developer_identity(
         IdentityPoolId=pool_id, Logins={"login.roundtrip": "carol"})
     assert issued["IdentityId"].startswith("us-east-1:")
+
+
+def test_the_python_library_snippets_run_as_shown(root: ConsoleUser, live: LiveServer,
+                                                  monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    """The idpool.developer backend snippet gets a token; the idpool.credentials frontend
+    snippet, whose backend answers with that token, gets the pool's authenticated role."""
+    import io
+    import json
+    import urllib.request
+
+    pool_id = create_pool(root, "Library Sample", developer="login.library")
+    iam = client(live, "iam")
+    role = f"LibrarySample_{pool_id[-6:]}"
+    iam.create_role(RoleName=role, AssumeRolePolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [{
+        "Effect": "Allow", "Principal": {"Federated": "cognito-identity.amazonaws.com"},
+        "Action": "sts:AssumeRoleWithWebIdentity",
+        "Condition": {"StringEquals": {"cognito-identity.amazonaws.com:aud": pool_id}}}]}))
+    client(live, "cognito-identity").set_identity_pool_roles(
+        IdentityPoolId=pool_id, Roles={"authenticated": f"arn:aws:iam::123456789012:role/{role}"})
+    page = root.get(f"/console/pools/{pool_id}/code").text
+
+    def snippet(name: str) -> str:
+        return unescape(page.split(f'id="{name}" data-language="python">')[1].split("</pre>")[0])
+
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", ROOT_KEY)
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", ROOT_SECRET)
+    backend: dict[str, Any] = {}
+    exec(compile(snippet("backend-developer"), "backend sample", "exec"), backend)
+    answer = json.dumps(backend["body"]).encode()
+    monkeypatch.setattr(urllib.request, "urlopen", lambda request, timeout=None: io.BytesIO(answer))
+    exec(compile(snippet("frontend-python"), "frontend sample", "exec"), {})
+    assert capsys.readouterr().out.strip().endswith(f":assumed-role/{role}/CognitoIdentityCredentials")

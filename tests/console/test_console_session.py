@@ -36,6 +36,7 @@ def test_root_signs_in_and_lands_on_the_pool_list(visitor: ConsoleUser) -> None:
     assert "Create new identity pool" in page.text
 
 
+@pytest.mark.catalogue("I08")
 @pytest.mark.parametrize("key, secret", [
     (ROOT_KEY, ROOT_SECRET + "x"),       # right key, wrong secret
     ("AKIANOSUCHKEY0000000", ROOT_SECRET),  # unknown key
@@ -49,6 +50,7 @@ def test_a_bad_key_pair_is_refused_with_one_message(visitor: ConsoleUser, key: s
     assert visitor.get("/console/pools").status_code == 303  # still not signed in
 
 
+@pytest.mark.catalogue("I06")
 def test_the_session_cookies_are_http_only_strict_and_scoped(visitor: ConsoleUser) -> None:
     before = _cookies(visitor.get("/console"))
     assert [c.split("=")[0] for c in before] == ["idpool_console_signin"]  # the sign-in form's own
@@ -63,6 +65,7 @@ def test_the_session_cookies_are_http_only_strict_and_scoped(visitor: ConsoleUse
         assert "Secure" not in cookie  # this server's issuer is http://
 
 
+@pytest.mark.catalogue("I06")
 def test_a_request_without_the_session_cookie_leaves_it_alone(root: ConsoleUser, live: LiveServer) -> None:
     """A link or form from another site arrives without the SameSite=Strict cookie; its answer must
     not replace the signed-in session (that would sign the user out from afar)."""
@@ -72,6 +75,7 @@ def test_a_request_without_the_session_cookie_leaves_it_alone(root: ConsoleUser,
     assert root.get("/console/pools").status_code == 200
 
 
+@pytest.mark.catalogue("I05", "I06")
 def test_every_page_forbids_framing_and_inline_script(root: ConsoleUser) -> None:
     for path in ("/console", "/console/pools", "/console/pools/new", "/console/iam/roles", "/console/keys"):
         page = root.get(path)
@@ -93,6 +97,7 @@ def test_pages_need_a_signed_in_session(visitor: ConsoleUser) -> None:
     assert str(signed.url).endswith("/console/iam/users")
 
 
+@pytest.mark.catalogue("I06")
 @pytest.mark.parametrize("target", ["https://evil.example/", "//evil.example/console/", "/\\evil.example", "/elsewhere"])
 def test_next_never_leaves_the_console(visitor: ConsoleUser, target: str) -> None:
     visitor.get("/console", next=target)
@@ -102,6 +107,7 @@ def test_next_never_leaves_the_console(visitor: ConsoleUser, target: str) -> Non
     assert answer.headers["location"] == "/console/pools"
 
 
+@pytest.mark.catalogue("I06")
 def test_a_post_without_the_session_token_changes_nothing(root: ConsoleUser, live: LiveServer) -> None:
     root.get("/console/pools/new")
     forged = root.post("/console/pools/new", {"name": "ForgedPool", "developer": "login.forged"})
@@ -113,6 +119,7 @@ def test_a_post_without_the_session_token_changes_nothing(root: ConsoleUser, liv
     assert "ForgedPool" not in names
 
 
+@pytest.mark.catalogue("I06")
 def test_a_post_from_another_site_is_refused_even_with_a_token(root: ConsoleUser, live: LiveServer) -> None:
     root.get("/console/pools/new")
     token = root.csrf
@@ -123,6 +130,7 @@ def test_a_post_from_another_site_is_refused_even_with_a_token(root: ConsoleUser
     assert "CrossSitePool" not in names
 
 
+@pytest.mark.catalogue("I06")
 def test_another_sessions_token_is_worth_nothing(live: LiveServer) -> None:
     alice, mallory = ConsoleUser(live), ConsoleUser(live)
     alice.sign_in()
@@ -156,6 +164,7 @@ def test_a_tampered_cookie_is_no_session(root: ConsoleUser, live: LiveServer) ->
     assert root.get("/console/pools").status_code == 303
 
 
+@pytest.mark.catalogue("S16")
 def test_a_deactivated_key_ends_its_console_sessions(live: LiveServer) -> None:
     iam = client(live, "iam")
     iam.create_user(UserName="console-deactivated")
@@ -203,6 +212,7 @@ def test_a_session_lasts_12_hours_at_most(clocked: tuple[LiveServer, FixedClock]
     assert user.get("/console/pools").status_code == 303
 
 
+@pytest.mark.catalogue("I08")
 def test_failed_sign_ins_are_throttled_per_address(clocked: tuple[LiveServer, FixedClock]) -> None:
     server, _ = clocked
     user = ConsoleUser(server)

@@ -15,6 +15,7 @@ from idpool.model import IdentityPool
 DAY = 86400
 
 
+@pytest.mark.catalogue("R01")
 def test_the_upkeep_deletes_unused_guests_after_ninety_days(
     services: Services, pool: IdentityPool, clock: FixedClock
 ) -> None:

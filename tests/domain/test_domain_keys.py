@@ -35,6 +35,7 @@ def kids(keys: IssuerKeys) -> list[str]:
     return sorted(key["kid"] for key in keys.jwks()["keys"])
 
 
+@pytest.mark.catalogue("KR01")
 def test_a_retired_key_verifies_until_exactly_verify_until_then_not(
     services: Services, pool: IdentityPool, clock: FixedClock, current: IssuerKeys
 ) -> None:
@@ -62,6 +63,7 @@ def test_a_retired_key_verifies_until_exactly_verify_until_then_not(
     assert kids(current) == [new.kid]
 
 
+@pytest.mark.catalogue("KR01")
 def test_the_default_overlap_outlives_the_longest_token(
     services: Services, pool: IdentityPool, clock: FixedClock, current: IssuerKeys
 ) -> None:

@@ -50,6 +50,7 @@ def test_get_open_id_token_lives_exactly_ten_minutes(services: Services, pool: I
     assert claims["amr"] == ["unauthenticated"]
 
 
+@pytest.mark.catalogue("J08")
 def test_sts_takes_a_developer_token_until_exp_plus_the_leeway_and_not_a_second_longer(
     services: Services, pool: IdentityPool, clock: FixedClock
 ) -> None:
@@ -64,6 +65,7 @@ def test_sts_takes_a_developer_token_until_exp_plus_the_leeway_and_not_a_second_
         services.sts.assume_role_with_web_identity(role, "too-late", token)
 
 
+@pytest.mark.catalogue("J08")
 def test_a_guest_token_is_a_login_until_exp_plus_the_leeway(
     services: Services, pool: IdentityPool, clock: FixedClock
 ) -> None:

@@ -81,6 +81,7 @@ def open_descriptors(pid: int) -> int:
     return len(os.listdir(f"/proc/{pid}/fd"))
 
 
+@pytest.mark.catalogue("R02")
 def test_a_client_dribbling_headers_is_cut_off(serve: Any) -> None:
     served = serve(env=SLOW_CLIENT_LIMITS)
     with connect(served) as sock:
@@ -88,6 +89,7 @@ def test_a_client_dribbling_headers_is_cut_off(serve: Any) -> None:
     still_serves(served)
 
 
+@pytest.mark.catalogue("R02")
 def test_a_client_that_connects_and_sends_nothing_is_cut_off(serve: Any) -> None:
     served = serve(env=SLOW_CLIENT_LIMITS)
     with connect(served) as sock:
@@ -95,6 +97,7 @@ def test_a_client_that_connects_and_sends_nothing_is_cut_off(serve: Any) -> None
     still_serves(served)
 
 
+@pytest.mark.catalogue("R02")
 def test_a_client_that_stops_mid_body_gets_a_request_timeout_in_the_json_shape(serve: Any) -> None:
     served = serve(env=SLOW_CLIENT_LIMITS)
     body = b'{"MaxResults": 5}'
@@ -110,6 +113,7 @@ def test_a_client_that_stops_mid_body_gets_a_request_timeout_in_the_json_shape(s
     assert any(record.get("status") == 408 and record.get("requestId") for record in logged)
 
 
+@pytest.mark.catalogue("R02")
 def test_a_declared_body_that_never_comes_gets_a_request_timeout_in_the_query_shape(serve: Any) -> None:
     served = serve(env=SLOW_CLIENT_LIMITS)
     with connect(served) as sock:
@@ -120,6 +124,7 @@ def test_a_declared_body_that_never_comes_gets_a_request_timeout_in_the_query_sh
     still_serves(served)
 
 
+@pytest.mark.catalogue("R02")
 def test_descriptors_do_not_grow_after_many_slow_clients(serve: Any) -> None:
     served = serve(env=SLOW_CLIENT_LIMITS)
     still_serves(served)  # warm: the worker threads and their database connections exist
@@ -142,6 +147,7 @@ def test_descriptors_do_not_grow_after_many_slow_clients(serve: Any) -> None:
     assert open_descriptors(served.proc.pid) <= before + 3
 
 
+@pytest.mark.catalogue("F09")
 def test_a_request_still_in_flight_at_the_drain_deadline_gets_service_unavailable(serve: Any) -> None:
     # The body timeout is far past the drain: these requests are still being received at
     # the deadline, as a slow upload would be.

@@ -111,6 +111,7 @@ def test_aws_cli_and_aws_endpoint_url(serve: Any, tmp_path: Path) -> None:
     assert me["Arn"].endswith(":assumed-role/CliAuth/CognitoIdentityCredentials")
 
 
+@pytest.mark.catalogue("F09")
 def test_sigterm_drains_the_request_in_flight(serve: Any) -> None:
     served = serve()
     host, port = served.url.removeprefix("http://").split(":")
@@ -141,6 +142,7 @@ def test_given_root_credentials_and_port_zero(serve: Any) -> None:
     assert httpx.get(served.url + "/health").json() == {"status": "ok"}
 
 
+@pytest.mark.catalogue("K05")
 def test_world_readable_master_key_is_refused(tmp_path: Path) -> None:
     data = tmp_path / "data"
     data.mkdir(mode=0o700)
@@ -169,6 +171,7 @@ def test_empty_or_no_entropy_master_key_is_refused(tmp_path: Path, value: str, s
     assert not (data / "master.key").exists()  # no silent fallback to a new key file
 
 
+@pytest.mark.catalogue("KR01", "F07")
 def test_keys_rotate_while_serving_keeps_old_tokens_valid(serve: Any, tmp_path: Path) -> None:
     served = serve()
     cognito = boto(served)
@@ -196,6 +199,7 @@ def test_keys_rotate_while_serving_keeps_old_tokens_valid(serve: Any, tmp_path: 
         assert jwt.decode(token, jwks.get_signing_key_from_jwt(token).key, algorithms=["RS512"], audience=pool_id)
 
 
+@pytest.mark.catalogue("F08", "KR03")
 def test_two_processes_starting_at_once_share_one_key_and_one_root(tmp_path: Path) -> None:
     from tests.e2e.conftest import Served
 

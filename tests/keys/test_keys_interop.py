@@ -78,6 +78,7 @@ def check(verify: Callable[[str], dict[str, Any]], ring: KeyRing, cases: dict[st
     assert accepted == []
 
 
+@pytest.mark.catalogue("J15")
 def test_pyjwt_accepts_ours_and_refuses_forgeries(ring: KeyRing, cases: dict[str, str]) -> None:
     keyset = pyjwt.PyJWKSet.from_dict(ring.jwks())
 
@@ -98,6 +99,7 @@ def test_pyjwt_accepts_ours_and_refuses_forgeries(ring: KeyRing, cases: dict[str
     check(verify, ring, cases)
 
 
+@pytest.mark.catalogue("J15")
 def test_joserfc_accepts_ours_and_refuses_forgeries(ring: KeyRing, cases: dict[str, str]) -> None:
     keyset = KeySet.import_key_set(ring.jwks())  # type: ignore[arg-type]
     registry = jose_jwt.JWTClaimsRegistry(
@@ -134,6 +136,7 @@ def _node_verify(ring: KeyRing, tokens: list[str]) -> list[dict[str, Any]]:
     return results
 
 
+@pytest.mark.catalogue("J15")
 @pytest.mark.slow  # starts node
 def test_node_jose_accepts_ours_and_refuses_forgeries(ring: KeyRing, cases: dict[str, str]) -> None:
     ours = ring.sign(claims())

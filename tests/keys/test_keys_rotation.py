@@ -106,6 +106,7 @@ def test_first_start_creates_one_active_key(store: FakeSigningKeyStore, sealer: 
     assert load_keyring(store, sealer, clock).active_kid == "us-east-11"
 
 
+@pytest.mark.catalogue("KR03", "F08")
 def test_concurrent_first_starts_make_exactly_one_key(sealer: Sealer, clock: FixedClock) -> None:
     table = SigningKeyTable()  # every thread is a node with its own store handle on one database
     run_together(8, lambda: ensure_signing_key(FakeSigningKeyStore(table), sealer, clock, REGION))
@@ -119,6 +120,7 @@ def test_no_active_key_is_an_error_for_load_keyring(store: FakeSigningKeyStore, 
 
 
 # --- rotation ------------------------------------------------------------------------------------
+@pytest.mark.catalogue("KR01")
 def test_rotation_keeps_old_tokens_verifiable_until_verify_until(
     store: FakeSigningKeyStore, sealer: Sealer, clock: FixedClock
 ) -> None:
@@ -158,6 +160,7 @@ def test_rotation_keeps_old_tokens_verifiable_until_verify_until(
         fresh.verify(old_token, now=clock.now(), issuer=ISSUER)
 
 
+@pytest.mark.catalogue("KR01")
 def test_default_overlap_outlives_the_longest_token() -> None:
     assert dt.timedelta(seconds=86400 + 60) <= DEFAULT_OVERLAP
 
@@ -180,6 +183,7 @@ def test_negative_overlap_is_refused(store: FakeSigningKeyStore, sealer: Sealer,
         rotate(store, sealer, clock, REGION, overlap=dt.timedelta(seconds=-1))
 
 
+@pytest.mark.catalogue("KR03")
 def test_concurrent_rotations_leave_exactly_one_active_key(sealer: Sealer, clock: FixedClock) -> None:
     table = SigningKeyTable()
     ensure_signing_key(FakeSigningKeyStore(table), sealer, clock, REGION)
@@ -202,6 +206,7 @@ def two_nodes(sealer: Sealer, clock: FixedClock) -> tuple[FakeSigningKeyStore, F
     return node_a, node_b
 
 
+@pytest.mark.catalogue("F07")
 def test_cache_sees_a_rotation_by_another_node_within_refresh(sealer: Sealer, clock: FixedClock) -> None:
     node_a, node_b = two_nodes(sealer, clock)
     tick = FakeMonotonic()
@@ -231,6 +236,7 @@ def test_cache_keeps_the_ring_when_nothing_changed(sealer: Sealer, clock: FixedC
     assert cache.get() is first and node_a.list_calls == calls + 1
 
 
+@pytest.mark.catalogue("KR02")
 def test_unknown_kid_reloads_at_once(sealer: Sealer, clock: FixedClock) -> None:
     node_a, node_b = two_nodes(sealer, clock)
     tick = FakeMonotonic()
@@ -262,6 +268,7 @@ def test_unknown_kid_reloads_are_rate_limited(sealer: Sealer, clock: FixedClock)
     assert node_a.list_calls == calls + 2
 
 
+@pytest.mark.catalogue("KR04")
 def test_emergency_removal_reaches_every_node_within_refresh(sealer: Sealer, clock: FixedClock) -> None:
     node_a, node_b = two_nodes(sealer, clock)
     tick = FakeMonotonic()
@@ -288,6 +295,7 @@ def test_cache_keeps_serving_while_the_store_is_down(sealer: Sealer, clock: Fixe
     assert cache.get().active_kid == "us-east-11"
 
 
+@pytest.mark.catalogue("F07")
 def test_no_valid_token_fails_while_another_node_rotates(sealer: Sealer, clock: FixedClock) -> None:
     """F07 in one process: signers and verifiers on their own caches, rotations meanwhile."""
     table = SigningKeyTable()

@@ -21,6 +21,7 @@ KEY = bytes(range(32))
 
 
 # --- Sealer ----------------------------------------------------------------------------
+@pytest.mark.catalogue("K01", "K03")
 def test_round_trip_and_fresh_nonces() -> None:
     sealer = Sealer(KEY)
     first = sealer.seal(b"secret material", b"access-key:AKIAEXAMPLE")
@@ -37,6 +38,7 @@ def test_empty_plaintext_round_trips() -> None:
     assert sealer.unseal(sealer.seal(b"", b"x"), b"x") == b""
 
 
+@pytest.mark.catalogue("K01", "K03")
 def test_every_flipped_byte_is_rejected() -> None:
     sealer = Sealer(KEY)
     blob = sealer.seal(b"0123456789", b"signing-key:us-east-11")
@@ -54,6 +56,7 @@ def test_truncated_or_extended_blobs_are_rejected(blob_edit: Callable[[bytes], b
         sealer.unseal(blob_edit(sealer.seal(b"payload", b"aad")), b"aad")
 
 
+@pytest.mark.catalogue("K01", "K03")
 def test_wrong_aad_is_rejected() -> None:
     sealer = Sealer(KEY)
     blob = sealer.seal(b"private key", b"signing-key:us-east-11")
@@ -62,6 +65,7 @@ def test_wrong_aad_is_rejected() -> None:
             sealer.unseal(blob, aad)
 
 
+@pytest.mark.catalogue("K01", "K03")
 def test_wrong_master_key_is_rejected() -> None:
     blob = Sealer(KEY).seal(b"private key", b"aad")
     with pytest.raises(SealError):
@@ -81,6 +85,7 @@ def test_sealer_needs_a_32_byte_key(size: int) -> None:
         Sealer(b"k" * size)
 
 
+@pytest.mark.catalogue("K04")
 def test_sealer_and_its_errors_do_not_reveal_the_key() -> None:
     sealer = Sealer(KEY)
     assert KEY.hex() not in repr(sealer) and str(KEY) not in repr(sealer)
@@ -150,6 +155,7 @@ def test_a_key_with_enough_distinct_bytes_is_accepted(tmp_path: Path) -> None:
     assert load_master_key(env_value=eight.hex(), data_dir=tmp_path) == eight
 
 
+@pytest.mark.catalogue("K04")
 def test_env_error_does_not_echo_the_value(tmp_path: Path) -> None:
     secret_ish = base64.b64encode(b"s3cr3t-but-only-24-bytes").decode()
     with pytest.raises(MasterKeyError) as caught:
@@ -159,6 +165,7 @@ def test_env_error_does_not_echo_the_value(tmp_path: Path) -> None:
 
 
 # --- the master key file -------------------------------------------------------------------
+@pytest.mark.catalogue("K05")
 def test_first_use_creates_a_private_key_file(tmp_path: Path) -> None:
     data_dir = tmp_path / "fresh" / "data"
     key = load_master_key(env_value=None, data_dir=data_dir)
@@ -187,6 +194,7 @@ def test_existing_hex_file_is_accepted(tmp_path: Path) -> None:
     assert load_master_key(env_value=None, data_dir=tmp_path) == KEY
 
 
+@pytest.mark.catalogue("K05")
 @pytest.mark.parametrize("mode", [0o644, 0o640, 0o604, 0o660, 0o606, 0o620])
 def test_file_open_to_others_is_refused(mode: int, tmp_path: Path) -> None:
     _write_key(tmp_path / MASTER_KEY_FILE, mode)
@@ -194,6 +202,7 @@ def test_file_open_to_others_is_refused(mode: int, tmp_path: Path) -> None:
         load_master_key(env_value=None, data_dir=tmp_path)
 
 
+@pytest.mark.catalogue("K05")
 def test_symlink_is_refused(tmp_path: Path) -> None:
     target = tmp_path / "elsewhere.key"
     _write_key(target, 0o600)

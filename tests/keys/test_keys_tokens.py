@@ -88,6 +88,7 @@ def test_signature_is_pkcs1v15_sha512_under_the_published_key(ring: KeyRing) -> 
     assert "=" not in token and "+" not in token and "/" not in token
 
 
+@pytest.mark.catalogue("K03")
 def test_jwks_is_cognito_shaped_and_public_only(ring: KeyRing, signing_key: SigningKey) -> None:
     [jwk] = ring.jwks()["keys"]
     assert set(jwk) == {"kty", "alg", "use", "kid", "n", "e"}
@@ -110,6 +111,7 @@ def test_keys_below_2048_bits_are_refused(sealer: Sealer) -> None:
 
 
 # --- what the verifier accepts at the edges -------------------------------------------------
+@pytest.mark.catalogue("J08")
 def test_leeway_edges(ring: KeyRing) -> None:
     assert verify(ring, ring.sign(claims(exp=T - 59)))
     with pytest.raises(TokenExpired):
@@ -132,6 +134,7 @@ def test_expired_is_also_invalid_for_callers_that_catch_only_that(ring: KeyRing)
     assert isinstance(caught.value, TokenExpired)
 
 
+@pytest.mark.catalogue("J07")
 def test_a_forged_expired_token_is_invalid_not_expired(ring: KeyRing, foreign_key: rsa.RSAPrivateKey) -> None:
     token = forge(HEADER, claims(exp=T - 3600), rsa_signer(foreign_key, "RS512"))
     with pytest.raises(TokenInvalid) as caught:
@@ -139,6 +142,7 @@ def test_a_forged_expired_token_is_invalid_not_expired(ring: KeyRing, foreign_ke
     assert not isinstance(caught.value, TokenExpired)
 
 
+@pytest.mark.catalogue("J05")
 @pytest.mark.parametrize("extra", [{"jku": "http://evil.example/jwks"}, {"x5u": "http://evil.example/c"}])
 def test_url_headers_are_ignored_on_a_token_we_signed(
     ring: KeyRing, private_key: rsa.RSAPrivateKey, extra: dict[str, str]
@@ -147,6 +151,7 @@ def test_url_headers_are_ignored_on_a_token_we_signed(
     assert verify(ring, token) == claims()
 
 
+@pytest.mark.catalogue("J13")
 def test_token_just_under_the_size_cap_verifies(ring: KeyRing) -> None:
     base = len(ring.sign(claims(pad="")))
     pad = "x" * ((jws.MAX_TOKEN_CHARS - base) * 3 // 4 - 3)
@@ -157,6 +162,7 @@ def test_token_just_under_the_size_cap_verifies(ring: KeyRing) -> None:
         verify(ring, ring.sign(claims(pad=pad + "x" * 12)))
 
 
+@pytest.mark.catalogue("J13")
 def test_oversized_tokens_are_refused_before_any_decoding(ring: KeyRing, monkeypatch: pytest.MonkeyPatch) -> None:
     def must_not_run(*args: Any, **kwargs: Any) -> Any:
         raise AssertionError("decoded an oversized token")
@@ -300,6 +306,7 @@ def keys(ring: KeyRing, private_key: rsa.RSAPrivateKey, foreign_key: rsa.RSAPriv
     return Keys(ring, private_key, foreign_key)
 
 
+@pytest.mark.catalogue("J01", "J02", "J03", "J04", "J05", "J06", "J07", "J08", "J09", "J15")
 @pytest.mark.parametrize("case", REJECTED)
 def test_rejected(case: str, keys: Keys) -> None:
     token = REJECTED[case](keys)
@@ -315,6 +322,7 @@ def test_control_our_own_forging_makes_valid_tokens(keys: Keys) -> None:
     assert verify(keys.ring, keys.signed(payload=json.dumps(claims()).encode())) == claims()
 
 
+@pytest.mark.catalogue("J04")
 @pytest.mark.parametrize("kid", ["us-east-12", *HOSTILE_KIDS])
 def test_unknown_and_hostile_kids_are_unknown_kid_and_not_echoed(keys: Keys, kid: str) -> None:
     with pytest.raises(UnknownKid) as caught:
@@ -322,6 +330,7 @@ def test_unknown_and_hostile_kids_are_unknown_kid_and_not_echoed(keys: Keys, kid
     assert kid not in caught.value.reason or kid == ""
 
 
+@pytest.mark.catalogue("J09")
 def test_wrong_issuer_argument_is_refused(ring: KeyRing) -> None:
     with pytest.raises(TokenInvalid):
         verify(ring, ring.sign(claims()), issuer="http://other:4566")
@@ -364,6 +373,7 @@ def test_ring_refuses_another_master_key(signing_key: SigningKey) -> None:
         KeyRing([signing_key], Sealer(bytes(32)))
 
 
+@pytest.mark.catalogue("K03")
 def test_jwks_never_copies_private_members_from_a_record(signing_key: SigningKey, sealer: Sealer) -> None:
     polluted = dataclasses.replace(signing_key, public_jwk={**signing_key.public_jwk, "d": "secret", "p": "x"})
     ring = KeyRing([polluted], sealer)

@@ -192,6 +192,9 @@ def load_example(monkeypatch: Any, folder: str, module: str) -> Any:
     monkeypatch.syspath_prepend(str(path))
     for name_ in ("app", "users", "limits"):
         monkeypatch.delitem(sys.modules, name_, raising=False)
+        # and forget what this import adds under these names once the test is over
+        monkeypatch.setitem(sys.modules, name_, None)
+        del sys.modules[name_]
     return importlib.import_module(module)
 
 

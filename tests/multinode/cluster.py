@@ -178,6 +178,18 @@ def child_pids(parent: int) -> list[int]:
     return children
 
 
+def worker_pids(node: Node) -> set[int]:
+    """The worker processes of a ``--workers N`` node: its children started by multiprocessing's
+    spawn (its resource tracker is a child too, and is not one)."""
+    def is_worker(pid: int) -> bool:
+        try:
+            return b"spawn_main" in Path(f"/proc/{pid}/cmdline").read_bytes()
+        except OSError:
+            return False
+
+    return {pid for pid in child_pids(node.pid) if is_worker(pid)}
+
+
 @dataclass
 class RootKeys:
     access_key_id: str

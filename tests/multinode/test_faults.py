@@ -47,6 +47,7 @@ def raw_get_id(node: Node, pool_id: str) -> httpx.Response:
     return httpx.post(node.url + "/", content=json.dumps({"IdentityPoolId": pool_id}), headers=headers, timeout=30)
 
 
+@pytest.mark.catalogue("F03")
 def test_a_database_outage_gives_retryable_errors_and_heals_without_a_restart(tmp_path: Path, pg_url: str) -> None:
     target = urlsplit(pg_url)
     proxy = TcpProxy((target.hostname or "127.0.0.1", target.port or 5432))
@@ -145,6 +146,7 @@ class Load:
         raise AssertionError(f"{user} was never acknowledged")
 
 
+@pytest.mark.catalogue("F02")
 def test_acknowledged_writes_survive_a_node_killed_under_load(cluster: Cluster) -> None:
     doomed, survivor = cluster.start(2)
     pool_id = new_pool(cluster.client(doomed), "crash")

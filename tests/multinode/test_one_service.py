@@ -58,6 +58,7 @@ def kid_of(token: str) -> str:
     return str(jwt.get_unverified_header(token)["kid"])
 
 
+@pytest.mark.catalogue("F08", "KR03")
 def test_nodes_started_together_share_root_credentials_and_one_signing_key(three: Cluster) -> None:
     assert three.root is not None  # exactly one node generated and printed the secret
     assert {node.root_access_key_id() for node in three.nodes} == {three.root.access_key_id}
@@ -100,6 +101,7 @@ def test_pools_identities_and_tokens_are_the_same_on_every_node(three: Cluster) 
     assert all(doc == jwks[0] for doc in jwks)
 
 
+@pytest.mark.catalogue("KR01", "F07")
 def test_a_key_rotation_reaches_every_node_and_old_tokens_keep_verifying(three: Cluster) -> None:
     cognito = clients(three)
     pool_id = new_pool(cognito[0], "rotation", AllowClassicFlow=True)
@@ -136,6 +138,7 @@ def signs_with(client: Any, pool_id: str, user: str, kid: str, deadline: float) 
     return False
 
 
+@pytest.mark.catalogue("S14")
 def test_temporary_credentials_from_one_node_work_on_another_and_iam_changes_apply_at_once(three: Cluster) -> None:
     a, b, c = three.nodes
     cognito_a, iam_a = three.client(a, "cognito-identity"), three.client(a, "iam")
@@ -176,6 +179,7 @@ def cognito_role(iam: Any, pool_id: str, name: str) -> str:
     return str(role["Arn"])
 
 
+@pytest.mark.catalogue("F04")
 def test_fifty_concurrent_first_logins_over_all_nodes_make_one_identity(three: Cluster) -> None:
     cognito = clients(three, **NO_RETRIES)  # every call must succeed on its own
     pool_id = new_pool(cognito[0], "race")

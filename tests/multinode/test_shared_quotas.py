@@ -46,6 +46,7 @@ def guest_pool(cluster: Cluster, node: Node) -> str:
     return new_pool(cluster.client(node, **NO_RETRIES), "quotas", AllowUnauthenticatedIdentities=True)
 
 
+@pytest.mark.catalogue("R01")
 def test_two_workers_share_one_count_and_one_set_of_metrics(tmp_path: Path) -> None:
     cluster = Cluster(tmp_path, None)  # SQLite: the workers count in the store
     try:
@@ -60,6 +61,7 @@ def test_two_workers_share_one_count_and_one_set_of_metrics(tmp_path: Path) -> N
         cluster.close()
 
 
+@pytest.mark.catalogue("R01")
 def test_two_postgresql_nodes_share_one_count(cluster: Cluster, tmp_path: Path) -> None:
     nodes = cluster.start(2, "--quotas", quota_file(tmp_path, "source"))
     pool_id = guest_pool(cluster, nodes[0])
@@ -84,6 +86,7 @@ def redis_url() -> Iterator[str]:
     yield url
 
 
+@pytest.mark.catalogue("R01")
 def test_two_nodes_share_one_count_in_redis(cluster: Cluster, tmp_path: Path, redis_url: str) -> None:
     account = f"9{secrets.randbelow(10**11):011d}"  # per account: no count of another run is in this Redis
     nodes = cluster.start(2, "--quotas", quota_file(tmp_path, "account"), "--redis-url", redis_url,

@@ -20,7 +20,7 @@ from typing import Any
 import httpx
 import pytest
 
-from .cluster import NO_RETRIES, Cluster, Node, all_identities, child_pids, failures_of, new_pool, together
+from .cluster import NO_RETRIES, Cluster, Node, all_identities, child_pids, failures_of, new_pool, together, worker_pids
 
 pytestmark = pytest.mark.slow
 
@@ -70,6 +70,7 @@ def test_both_workers_serve_and_concurrent_calls_all_succeed(workers: tuple[Clus
     assert len(developer) == sum(1 for i in range(160) if i % 4)  # one identity per distinct user
 
 
+@pytest.mark.catalogue("F04")
 def test_fifty_concurrent_first_logins_over_two_workers_make_one_identity(
     workers: tuple[Cluster, Node, set[int]],
 ) -> None:
@@ -100,16 +101,6 @@ def test_once_health_is_200_no_worker_is_still_starting(tmp_path: Path) -> None:
 
 
 # --- which worker answered ------------------------------------------------------------------------
-def worker_pids(node: Node) -> set[int]:
-    def is_worker(pid: int) -> bool:
-        try:
-            return b"spawn_main" in Path(f"/proc/{pid}/cmdline").read_bytes()
-        except OSError:
-            return False
-
-    return {pid for pid in child_pids(node.pid) if is_worker(pid)}
-
-
 def wait_until_each_worker_is_healthy(node: Node, pids: set[int], seconds: float = 30) -> None:
     healthy: set[int] = set()
     deadline = time.monotonic() + seconds

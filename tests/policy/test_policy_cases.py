@@ -34,6 +34,7 @@ def _decide(case: dict[str, Any]) -> Any:
     return evaluate(request, policies, sessions)
 
 
+@pytest.mark.catalogue("A02")
 @pytest.mark.parametrize("case", EVALUATION_CASES)
 def test_case(case: dict[str, Any]) -> None:
     decision = _decide(case)

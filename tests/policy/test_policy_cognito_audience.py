@@ -76,6 +76,7 @@ PINNED = [
 ]
 
 
+@pytest.mark.catalogue("A04")
 @pytest.mark.parametrize("text", UNPINNED)
 def test_unpinned_trust_is_refused_when_written(text: str) -> None:
     with pytest.raises(MalformedPolicyDocument) as caught:
@@ -109,6 +110,7 @@ def web_identity(aud: str, amr: tuple[str, ...] = ("authenticated",)) -> Request
                    principal={"Federated": COGNITO})
 
 
+@pytest.mark.catalogue("A04")
 @pytest.mark.parametrize("text", UNPINNED)
 def test_a_stored_unpinned_trust_still_loads_but_lets_no_web_identity_in(text: str) -> None:
     """A role written before the rule: reading it back must not fail, and evaluation enforces
@@ -120,6 +122,7 @@ def test_a_stored_unpinned_trust_still_loads_but_lets_no_web_identity_in(text: s
         assert AUD in decision.reason, decision.reason
 
 
+@pytest.mark.catalogue("A04", "J10")
 @pytest.mark.parametrize("text", PINNED)
 def test_a_pinned_trust_admits_its_pool_only(text: str) -> None:
     document = parse_policy(text, "trust", stored=True)

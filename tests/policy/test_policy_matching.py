@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from functools import cache
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -48,6 +49,7 @@ def test_glob_agrees_with_reference(pattern: str, subject: str) -> None:
     assert compile_glob(pattern).matches(subject) == reference_match(tokens_of([(pattern, True)]), subject)
 
 
+@pytest.mark.catalogue("A03")
 @settings(max_examples=1000, deadline=None)
 @given(pieces, subjects)
 def test_literal_pieces_never_act_as_wildcards(parts: list[tuple[str, bool]], subject: str) -> None:
@@ -96,6 +98,7 @@ def test_pattern_set_literals_and_globs() -> None:
     assert PatternSet.of(["s3:Get*", "*"]).everything
 
 
+@pytest.mark.catalogue("R06")
 def test_hostile_patterns_finish_on_long_input() -> None:
     # `*a*a*...*b` against many a's is exponential for a backtracking matcher (R06). With
     # leftmost segment placement it is one scan per segment; 200 segments over 100 000

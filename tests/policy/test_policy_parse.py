@@ -83,6 +83,7 @@ def test_missing_version_is_2008() -> None:
     assert document.statements[0].not_resources == ("*",)
 
 
+@pytest.mark.catalogue("R06")
 def test_deep_nesting_is_malformed_not_a_crash() -> None:
     text = '{"Version": "2012-10-17", "Statement": ' + "[" * 100_000 + "]" * 100_000 + "}"
     with pytest.raises(MalformedPolicyDocument) as raised:
@@ -93,6 +94,7 @@ def test_deep_nesting_is_malformed_not_a_crash() -> None:
     assert raised.value.message == "This policy contains invalid Json"
 
 
+@pytest.mark.catalogue("R06")
 def test_huge_integer_is_malformed_not_a_crash() -> None:
     text = '{"Version": "2012-10-17", "Statement": {"Effect": "Allow", "Action": "s3:*", "Resource": "*", ' \
         '"Condition": {"NumericLessThan": {"s3:max-keys": ' + "9" * 5000 + "}}}}"

@@ -9,6 +9,7 @@ import json
 from functools import lru_cache
 from typing import Any
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -82,6 +83,7 @@ def _decide(request: Request, bodies: list[list[dict[str, Any]]]) -> Decision:
     return evaluate(request, [(f"p{i}", _parse(body)) for i, body in enumerate(bodies)])
 
 
+@pytest.mark.catalogue("A03")
 @settings(max_examples=500, deadline=None)
 @given(requests(), policy_sets, statements(effect="Allow"), st.booleans())
 def test_adding_an_allow_never_removes_access(request: Request, bodies: Any, allow: Any, separate: bool) -> None:
@@ -93,6 +95,7 @@ def test_adding_an_allow_never_removes_access(request: Request, bodies: Any, all
         assert after.allowed
 
 
+@pytest.mark.catalogue("A03")
 @settings(max_examples=500, deadline=None)
 @given(requests(), policy_sets, statements(effect="Deny"), st.booleans())
 def test_adding_a_deny_never_adds_access(request: Request, bodies: Any, deny: Any, separate: bool) -> None:
@@ -104,6 +107,7 @@ def test_adding_a_deny_never_adds_access(request: Request, bodies: Any, deny: An
         assert after.effect == "ExplicitDeny"
 
 
+@pytest.mark.catalogue("A03")
 @settings(max_examples=500, deadline=None)
 @given(requests(), policy_sets, st.randoms(use_true_random=False))
 def test_statement_and_policy_order_do_not_matter(request: Request, bodies: Any, random: Any) -> None:
@@ -112,6 +116,7 @@ def test_statement_and_policy_order_do_not_matter(request: Request, bodies: Any,
     assert _decide(request, shuffled).effect == _decide(request, bodies).effect
 
 
+@pytest.mark.catalogue("A03")
 @settings(max_examples=300, deadline=None)
 @given(requests(), policy_sets, st.lists(policy_bodies, min_size=1, max_size=2))
 def test_session_policies_only_narrow(request: Request, bodies: Any, sessions: Any) -> None:
@@ -124,6 +129,7 @@ def test_session_policies_only_narrow(request: Request, bodies: Any, sessions: A
 names = st.text(alphabet="ab*?$.+{}[]()\\^|", min_size=1, max_size=8)
 
 
+@pytest.mark.catalogue("A03")
 @settings(max_examples=1000, deadline=None)
 @given(names, names)
 def test_substituted_values_match_only_literally(username: str, other: str) -> None:

@@ -61,6 +61,7 @@ def test_iam_policy_documents_reach_boto_as_dicts() -> None:
     )
 
 
+@pytest.mark.catalogue("P02")
 def test_iam_modelled_error_becomes_the_sdk_exception() -> None:
     iam = loopback_client("iam", Recorder({"GetRole": WireError("NoSuchEntity", "The role with name x cannot be found.")}))
     with pytest.raises(iam.exceptions.NoSuchEntityException) as caught:
@@ -92,6 +93,7 @@ def test_sts_unsigned_call_and_credentials() -> None:
     assert recorder.calls[0][1]["WebIdentityToken"] == "header.payload.sig"
 
 
+@pytest.mark.catalogue("P02")
 def test_sts_modelled_error_status_and_exception() -> None:
     sts = loopback_client("sts", Recorder({"AssumeRoleWithWebIdentity": WireError("IDPRejectedClaim", "Rejected")}))
     with pytest.raises(sts.exceptions.IDPRejectedClaimException) as caught:

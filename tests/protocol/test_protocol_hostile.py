@@ -30,6 +30,7 @@ def json_code(body: bytes, operation: Any = GET_ID) -> str:
     return caught.value.code
 
 
+@pytest.mark.catalogue("R04")
 @pytest.mark.parametrize(
     "body",
     [
@@ -54,12 +55,15 @@ def json_code(body: bytes, operation: Any = GET_ID) -> str:
         b'{"IdentityPoolId":"us-east-1:\\ud800ab"}',  # unpaired surrogate
         b'{"IdentityPoolId":"us-east-1:\\u0000ab"}',
         b'{"IdentityPoolId":"us-east-1:ab","Logins":{"\\udfff":"t"}}',
+        b'"' + b"ab" * 40 + b"{" * 70,  # a string left open: once exponential backtracking (found by fuzzing, P06)
+        b'{"a":"\\"' + b"x{" * 100,
     ],
 )
 def test_json_bombs_are_serialization_exceptions(body: bytes) -> None:
     assert json_code(body) == "SerializationException"
 
 
+@pytest.mark.catalogue("R04")
 def test_depth_64_is_accepted_and_65_is_not() -> None:
     def nested(depth: int) -> bytes:  # an unknown member, so only the depth matters
         return b'{"IdentityPoolId":"us-east-1:ab","x":' + b"[" * (depth - 1) + b"]" * (depth - 1) + b"}"
@@ -79,6 +83,7 @@ def test_empty_body_is_an_empty_object() -> None:
     assert json_code(b"  ", list_pools) == "ValidationException"
 
 
+@pytest.mark.catalogue("R04")
 @FUZZ
 @given(st.binary(max_size=200))
 def test_any_bytes_give_params_or_a_protocol_error(body: bytes) -> None:
@@ -96,6 +101,7 @@ JSON_VALUES = st.recursive(
 )
 
 
+@pytest.mark.catalogue("R04")
 @FUZZ
 @given(st.dictionaries(st.sampled_from(["IdentityPoolName", "AllowUnauthenticatedIdentities", "CognitoIdentityProviders",
                                         "SupportedLoginProviders", "IdentityPoolTags", "Other"]), JSON_VALUES))
@@ -117,6 +123,7 @@ def form_code(body: bytes, query: str = "") -> str:
     return caught.value.code
 
 
+@pytest.mark.catalogue("R05")
 @pytest.mark.parametrize(
     "body",
     [
@@ -147,6 +154,7 @@ def test_sparse_list_positions_keep_their_order() -> None:
     assert iam.parse(iam.operation_for(params), params)["TagKeys"] == ["a", "b", "c"]
 
 
+@pytest.mark.catalogue("R05")
 def test_query_nul_is_rejected() -> None:
     assert form_code(b"Action=GetUser&Version=2010-05-08&UserName=a%00b") == "ValidationError"
 
@@ -154,6 +162,7 @@ def test_query_nul_is_rejected() -> None:
 FORM_TEXT = st.text(alphabet="Action=TagRole&Version.2010-05-08RoleNam%Tgsmbr1Ky0V9lu.xe\xff", max_size=120)
 
 
+@pytest.mark.catalogue("R05")
 @FUZZ
 @given(FORM_TEXT, st.sampled_from(["", "text/plain", "application/x-www-form-urlencoded", "application/json"]))
 def test_any_form_gives_params_or_a_protocol_error(text: str, content_type: str) -> None:
@@ -164,6 +173,7 @@ def test_any_form_gives_params_or_a_protocol_error(text: str, content_type: str)
         assert error.service in {None, "sts", "iam", "cognito-identity"}
 
 
+@pytest.mark.catalogue("R04", "R05")
 @FUZZ
 @given(
     st.sampled_from(["GET", "POST", "PUT", "OPTIONS"]),
@@ -179,6 +189,7 @@ def test_route_only_ever_raises_protocol_error(method: str, headers: dict[str, s
 HOSTILE = ["<script>alert(1)</script>", "]]>", "a & b", "\x00\x01\x08\x0b\x1f", "\ud800 lone", "\ufffe\uffff", "cr\r\nlf"]
 
 
+@pytest.mark.catalogue("I02")
 @pytest.mark.parametrize("text", HOSTILE)
 def test_xml_hostile_strings_never_break_the_document(text: str) -> None:
     iam = query_protocol("iam")

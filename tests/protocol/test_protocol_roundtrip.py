@@ -30,6 +30,7 @@ SETTINGS = settings(max_examples=40, deadline=None,
 PROTOCOL: dict[str, Protocol] = {"cognito-identity": "json", "sts": "query", "iam": "query"}
 
 
+@pytest.mark.catalogue("P01")
 @pytest.mark.parametrize(("service", "name"), CASES)
 def test_botocore_request_parses_to_the_same_params(service: str, name: str) -> None:
     operation = service_model(service).operation_model(name)
@@ -47,6 +48,7 @@ def test_botocore_request_parses_to_the_same_params(service: str, name: str) -> 
     check()
 
 
+@pytest.mark.catalogue("P02")
 @pytest.mark.parametrize(("service", "name"), CASES)
 def test_our_response_reads_back_in_botocore(service: str, name: str) -> None:
     operation = service_model(service).operation_model(name)
@@ -67,6 +69,7 @@ def test_our_response_reads_back_in_botocore(service: str, name: str) -> None:
     check()
 
 
+@pytest.mark.catalogue("P02")
 @pytest.mark.parametrize(("service", "name"), CASES)
 def test_every_modelled_error_reads_back_in_botocore(service: str, name: str) -> None:
     operation = service_model(service).operation_model(name)
@@ -101,6 +104,7 @@ OTHER_IAM = sorted(set(service_model("iam").operation_names) - set(OPERATIONS_IN
 BRIEF = settings(max_examples=4, deadline=None, suppress_health_check=list(HealthCheck))
 
 
+@pytest.mark.catalogue("P01")
 @pytest.mark.parametrize("name", OTHER_IAM)
 def test_the_codec_is_generic_over_every_other_iam_operation(name: str) -> None:
     """Out of scope for the API, but the codec is model-driven: a few examples each."""

@@ -104,6 +104,7 @@ def test_routing_errors_serialize_in_the_named_service_format() -> None:
         assert (parsed["Error"]["Code"], parsed["Error"]["Message"]) == (error.code, error.message)
 
 
+@pytest.mark.catalogue("P04")
 def test_public_operations_are_exactly_those_the_contract_names() -> None:
     assert unsigned_operations(service_model("cognito-identity")) == {
         "GetId",

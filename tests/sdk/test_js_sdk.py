@@ -18,7 +18,7 @@ from tests.sdk.node import run_node
 from tests.sdk.scenario import ACCOUNT, Scenario, build_scenario
 from tests.support import LiveServer
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.catalogue("P03")]
 
 ENHANCED_SESSION = "CognitoIdentityCredentials"  # GetCredentialsForIdentity's RoleSessionName
 V2_BASIC_SESSION = "web-identity"  # aws-sdk v2 WebIdentityCredentials' default RoleSessionName

@@ -113,6 +113,7 @@ def test_canonical_request_matches_botocore(name: str) -> None:
     assert _ours(request) == botocore_canonical
 
 
+@pytest.mark.catalogue("S11")
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_suite_case_verifies(name: str) -> None:
     request, _ = _signed(CASES[name])
@@ -120,6 +121,7 @@ def test_suite_case_verifies(name: str) -> None:
     assert verified.signed_at == AT
 
 
+@pytest.mark.catalogue("S11")
 def test_canonical_forms_are_the_ones_the_suite_names() -> None:
     # The facts the suite states for these cases, independent of any signer.
     assert canonical_uri("/example space/") == "/example%20space/"

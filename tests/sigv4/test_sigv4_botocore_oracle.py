@@ -13,6 +13,7 @@ import string
 from collections.abc import Sequence
 from urllib.parse import quote
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from sigv4_oracle import (
@@ -94,6 +95,7 @@ def signed_requests(draw: st.DrawFn, dots: bool = True) -> tuple[HttpRequest, st
     return request, TEMP_AKID if temporary else AKID
 
 
+@pytest.mark.catalogue("S11")
 @SETTINGS
 @given(signed_requests())
 def test_every_botocore_signed_request_verifies(signed: tuple[HttpRequest, str]) -> None:
@@ -103,6 +105,7 @@ def test_every_botocore_signed_request_verifies(signed: tuple[HttpRequest, str])
     assert verified.signed_at == SIGNED_AT
 
 
+@pytest.mark.catalogue("S11")
 @SETTINGS
 @given(
     methods.filter(lambda m: m != "POST"),
@@ -145,6 +148,7 @@ def _custom_signed_header(request: HttpRequest) -> str | None:
     return custom[0] if custom else None
 
 
+@pytest.mark.catalogue("S11")
 @SETTINGS
 @given(signed_requests(dots=False), st.sampled_from(_PARTS), st.integers(0, 10_000))
 def test_one_changed_byte_is_rejected(signed: tuple[HttpRequest, str], part: str, at: int) -> None:
@@ -194,6 +198,7 @@ def _first_only(headers: Sequence[tuple[str, str]], name: str, at: int) -> list[
     return changed
 
 
+@pytest.mark.catalogue("S11")
 @SETTINGS
 @given(
     st.dictionaries(

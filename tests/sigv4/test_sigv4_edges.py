@@ -34,6 +34,7 @@ MINUTE = dt.timedelta(minutes=1)
 
 
 # --- S01 unsigned -----------------------------------------------------------------------
+@pytest.mark.catalogue("S01")
 def test_unsigned_request_is_not_signed_and_verify_says_missing_token() -> None:
     request = HttpRequest("POST", "/", "", [("Host", "idpool.test"), TARGET], b"{}")
     assert not is_signed(request)
@@ -41,6 +42,7 @@ def test_unsigned_request_is_not_signed_and_verify_says_missing_token() -> None:
     assert SigV4Error.missing().kind is AuthFailure.MISSING_TOKEN
 
 
+@pytest.mark.catalogue("S01")
 def test_is_signed_sees_header_and_presign_forms() -> None:
     assert is_signed(sign())
     assert is_signed(presign())
@@ -49,12 +51,14 @@ def test_is_signed_sees_header_and_presign_forms() -> None:
 
 
 # --- S02 / S03 key and secret -----------------------------------------------------------
+@pytest.mark.catalogue("S02")
 def test_unknown_access_key_is_unknown_key() -> None:
     error = rejection(sign(access_key="AKIAUNKNOWNKEY000000"))
     assert error.kind is AuthFailure.UNKNOWN_KEY
     assert error.message == "The security token included in the request is invalid."
 
 
+@pytest.mark.catalogue("S02")
 def test_junk_access_key_id_is_never_looked_up() -> None:
     asked: list[str] = []
 
@@ -67,6 +71,7 @@ def test_junk_access_key_id_is_never_looked_up() -> None:
     assert asked == []
 
 
+@pytest.mark.catalogue("S03")
 def test_right_key_wrong_secret_is_signature_mismatch() -> None:
     error = rejection(sign(secret="not-the-secret"))
     assert error.kind is AuthFailure.SIGNATURE_MISMATCH
@@ -74,6 +79,7 @@ def test_right_key_wrong_secret_is_signature_mismatch() -> None:
 
 
 # --- S04 clock --------------------------------------------------------------------------
+@pytest.mark.catalogue("S04")
 @pytest.mark.parametrize("offset", [
     dt.timedelta(minutes=4, seconds=59), -dt.timedelta(minutes=4, seconds=59),
     dt.timedelta(minutes=5), -dt.timedelta(minutes=5), dt.timedelta(0),
@@ -82,6 +88,7 @@ def test_within_five_minutes_either_way_verifies(offset: dt.timedelta) -> None:
     assert check(sign(), now=SIGNED_AT + offset).signed_at == SIGNED_AT
 
 
+@pytest.mark.catalogue("S04")
 def test_five_minutes_one_second_late_is_expired() -> None:
     error = rejection(sign(), now=SIGNED_AT + dt.timedelta(minutes=5, seconds=1))
     assert error.kind is AuthFailure.EXPIRED_REQUEST
@@ -91,6 +98,7 @@ def test_five_minutes_one_second_late_is_expired() -> None:
     )
 
 
+@pytest.mark.catalogue("S04")
 def test_five_minutes_one_second_early_is_not_yet_current() -> None:
     error = rejection(sign(), now=SIGNED_AT - dt.timedelta(minutes=5, seconds=1))
     assert error.kind is AuthFailure.EXPIRED_REQUEST
@@ -100,6 +108,7 @@ def test_five_minutes_one_second_early_is_not_yet_current() -> None:
     )
 
 
+@pytest.mark.catalogue("S04")
 def test_the_skew_is_configurable() -> None:
     late = SIGNED_AT + 10 * MINUTE
     assert rejection(sign(), now=late).kind is AuthFailure.EXPIRED_REQUEST
@@ -118,12 +127,14 @@ def test_malformed_x_amz_date_is_incomplete(value: str) -> None:
 
 
 # --- S05 replay -------------------------------------------------------------------------
+@pytest.mark.catalogue("S05")
 def test_replay_inside_the_window_verifies_and_after_it_expires() -> None:
     request = sign(headers=[TARGET], body=b"{}")
     assert check(request).access_key_id == check(request, now=SIGNED_AT + 4 * MINUTE).access_key_id
     assert rejection(request, now=SIGNED_AT + 6 * MINUTE).kind is AuthFailure.EXPIRED_REQUEST
 
 
+@pytest.mark.catalogue("S05")
 @pytest.mark.parametrize("change", [
     {"body": b'{"MaxResults": 60}'},
     {"query_string": "Action=DeleteRole"},
@@ -133,6 +144,7 @@ def test_replay_with_a_changed_part_is_rejected(change: dict[str, Any]) -> None:
     assert rejection(with_(request, **change)).kind is AuthFailure.SIGNATURE_MISMATCH
 
 
+@pytest.mark.catalogue("S05")
 @pytest.mark.parametrize("name, value", [
     ("Host", "elsewhere.test"), ("X-Amz-Target", "AWSCognitoIdentityService.DeleteIdentityPool"),
 ])
@@ -142,6 +154,7 @@ def test_replay_with_a_changed_host_or_target_is_rejected(name: str, value: str)
 
 
 # --- S06 scope --------------------------------------------------------------------------
+@pytest.mark.catalogue("S06")
 def test_wrong_region_in_scope_is_rejected_and_named() -> None:
     error = rejection(sign(region="eu-west-1"))
     assert error.kind is AuthFailure.SIGNATURE_MISMATCH
@@ -150,12 +163,14 @@ def test_wrong_region_in_scope_is_rejected_and_named() -> None:
     assert check(sign(region="eu-west-1"), regions=("eu-west-1", REGION)).region == "eu-west-1"
 
 
+@pytest.mark.catalogue("S06")
 def test_wrong_service_in_scope_is_rejected_and_named() -> None:
     error = rejection(sign(service="iam"), service="sts")
     assert error.kind is AuthFailure.SIGNATURE_MISMATCH
     assert error.message == "Credential should be scoped to correct service: 'sts'."
 
 
+@pytest.mark.catalogue("S06")
 def test_wrong_terminator_is_rejected() -> None:
     request = with_authorization(sign(), r"/aws4_request", "/aws5_request")
     error = rejection(request)
@@ -170,6 +185,7 @@ def test_scope_text_is_not_echoed_when_odd() -> None:
 
 
 # --- S07 malformed parts and other algorithms -------------------------------------------
+@pytest.mark.catalogue("S07")
 @pytest.mark.parametrize("credential", [
     "AKIDEXAMPLE/20260101/us-east-1/sts",  # four parts
     "AKIDEXAMPLE/20260101/us-east-1/sts/aws4_request/extra",  # six
@@ -182,6 +198,7 @@ def test_malformed_credential_is_incomplete(credential: str) -> None:
     assert rejection(request).kind is AuthFailure.INCOMPLETE_SIGNATURE
 
 
+@pytest.mark.catalogue("S07")
 def test_scope_date_other_than_the_request_day_is_rejected() -> None:
     request = with_authorization(sign(), r"/20260101/", "/20251231/")
     error = rejection(request)
@@ -189,18 +206,21 @@ def test_scope_date_other_than_the_request_day_is_rejected() -> None:
     assert "'20251231' != '20260101'" in error.message
 
 
+@pytest.mark.catalogue("S07")
 @pytest.mark.parametrize("algorithm", ["AWS4-ECDSA-P256-SHA256", "AWS4-HMAC-SHA512", "aws4-hmac-sha256"])
 def test_other_algorithms_are_unsupported(algorithm: str) -> None:
     request = with_authorization(sign(), r"^AWS4-HMAC-SHA256", algorithm)
     assert rejection(request).kind is AuthFailure.UNSUPPORTED_ALGORITHM
 
 
+@pytest.mark.catalogue("S07")
 def test_sigv2_and_bearer_headers_are_unsupported() -> None:
     for value in ("AWS AKIDEXAMPLE:c2lnbmF0dXJl", "Bearer eyJhbGciOi"):
         request = replace_header(sign(), "Authorization", value)
         assert rejection(request).kind is AuthFailure.UNSUPPORTED_ALGORITHM
 
 
+@pytest.mark.catalogue("S07")
 def test_presigned_sigv4a_is_unsupported() -> None:
     request = presign()
     query = request.query_string.replace("=AWS4-HMAC-SHA256", "=AWS4-ECDSA-P256-SHA256")
@@ -209,6 +229,7 @@ def test_presigned_sigv4a_is_unsupported() -> None:
     assert "4A" in error.message
 
 
+@pytest.mark.catalogue("S07")
 @pytest.mark.parametrize("pattern, replacement", [
     (r", Signature=[0-9a-f]+", ""),
     (r"SignedHeaders=[^,]*, ", ""),
@@ -241,6 +262,7 @@ def test_signed_headers_must_be_lowercase_sorted_unique(signed: str) -> None:
 
 
 # --- S08 what must be signed ------------------------------------------------------------
+@pytest.mark.catalogue("S08")
 @pytest.mark.parametrize("omitted, extra", [
     ("host", []), ("x-amz-date", []), ("x-amz-target", [TARGET]),
 ])
@@ -252,6 +274,7 @@ def test_validly_signed_but_required_header_unsigned_is_rejected(
     assert error.kind is AuthFailure.INCOMPLETE_SIGNATURE
 
 
+@pytest.mark.catalogue("S08")
 def test_signed_header_absent_from_the_request_is_rejected() -> None:
     request = replace_header(sign(headers=[("X-Custom", "v")]), "X-Custom", None)
     error = rejection(request)

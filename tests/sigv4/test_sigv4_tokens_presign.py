@@ -37,6 +37,7 @@ MINUTE = dt.timedelta(minutes=1)
 
 
 # --- S09 / S10 payload ------------------------------------------------------------------
+@pytest.mark.catalogue("S09")
 def test_content_sha256_that_lies_about_the_body_is_rejected() -> None:
     # botocore signs the claimed hash without looking at the body: a valid signature
     # over a body that is not the one sent.
@@ -52,6 +53,7 @@ def test_honest_content_sha256_verifies() -> None:
     assert check(request).access_key_id == AKID
 
 
+@pytest.mark.catalogue("S09")
 def test_unsigned_payload_is_rejected() -> None:
     request = sign(body=b"{}", context={"payload_signing_enabled": False})
     assert header(request, "X-Amz-Content-SHA256") == "UNSIGNED-PAYLOAD"
@@ -60,6 +62,7 @@ def test_unsigned_payload_is_rejected() -> None:
     assert "signed payloads only" in error.message
 
 
+@pytest.mark.catalogue("S10")
 def test_body_swapped_under_a_valid_signature_is_rejected() -> None:
     request = sign(headers=[TARGET], body=b'{"IdentityPoolId": "a"}')
     tampered = with_(request, body=b'{"IdentityPoolId": "b"}')
@@ -67,6 +70,7 @@ def test_body_swapped_under_a_valid_signature_is_rejected() -> None:
 
 
 # --- S11 canonicalization ---------------------------------------------------------------
+@pytest.mark.catalogue("S11")
 def test_repeated_headers_are_joined_in_order_received() -> None:
     request = sign(headers=[("My-Header", "a"), ("My-Header", "b")])
     assert check(request).access_key_id == AKID
@@ -75,12 +79,14 @@ def test_repeated_headers_are_joined_in_order_received() -> None:
     assert rejection(swapped).kind is AuthFailure.SIGNATURE_MISMATCH
 
 
+@pytest.mark.catalogue("S11")
 def test_header_name_case_and_value_whitespace_are_canonical() -> None:
     request = sign(headers=[("My-Header", "a b")])
     rest = [(n, v) for n, v in request.headers if n != "My-Header"]
     assert check(with_(request, headers=[*rest, ("MY-HEADER", "  a \t  b ")])).access_key_id == AKID
 
 
+@pytest.mark.catalogue("S11")
 def test_two_authorization_headers_are_rejected() -> None:
     request = sign()
     for second in (header(request, "Authorization"), "AWS4-HMAC-SHA256 Credential=x"):
@@ -88,6 +94,7 @@ def test_two_authorization_headers_are_rejected() -> None:
         assert rejection(doubled).kind is AuthFailure.INCOMPLETE_SIGNATURE
 
 
+@pytest.mark.catalogue("S11")
 @pytest.mark.parametrize("name", ["Host", "X-Amz-Date", "X-Amz-Target"])
 def test_repeated_single_valued_headers_are_rejected(name: str) -> None:
     request = sign(headers=[TARGET])
@@ -118,24 +125,28 @@ def test_temporary_key_with_token_added_after_signing_verifies() -> None:
     assert check(replace_header(temporary(), "X-Amz-Security-Token", TOKEN)).access_key_id == TEMP_AKID
 
 
+@pytest.mark.catalogue("S12")
 def test_temporary_key_without_token_is_invalid_token() -> None:
     error = rejection(temporary())
     assert error.kind is AuthFailure.INVALID_TOKEN
     assert error.message == "The security token included in the request is invalid."
 
 
+@pytest.mark.catalogue("S12")
 def test_temporary_key_with_another_sessions_token_is_invalid_token() -> None:
     assert rejection(temporary(token=TOKEN[:-1] + "X")).kind is AuthFailure.INVALID_TOKEN
     assert rejection(replace_header(temporary(token=TOKEN), "X-Amz-Security-Token", TOKEN + "x")).kind \
         is AuthFailure.INVALID_TOKEN
 
 
+@pytest.mark.catalogue("S12")
 def test_long_term_key_with_a_token_is_invalid_token() -> None:
     assert rejection(sign(token=TOKEN)).kind is AuthFailure.INVALID_TOKEN
     empty = replace_header(sign(), "X-Amz-Security-Token", "")
     assert rejection(empty).kind is AuthFailure.INVALID_TOKEN
 
 
+@pytest.mark.catalogue("S12")
 def test_token_in_header_and_query_is_rejected() -> None:
     request = temporary(token=TOKEN)
     doubled = with_(request, query_string="X-Amz-Security-Token=" + quote(TOKEN, safe=""))

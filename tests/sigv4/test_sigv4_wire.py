@@ -56,12 +56,14 @@ def _failures() -> list[SigV4Error]:
     ]
 
 
+@pytest.mark.catalogue("K04", "S17")
 def test_failures_never_carry_the_secret_or_the_token() -> None:
     for error in _failures():
         for text in (error.message, str(error), repr(error)):
             assert TEMP_SECRET not in text and TOKEN not in text
 
 
+@pytest.mark.catalogue("K04")
 def test_signing_secret_repr_hides_both_secrets() -> None:
     shown = repr(SigningSecret(TEMP_SECRET, TOKEN))
     assert TEMP_SECRET not in shown and TOKEN not in shown
@@ -79,6 +81,7 @@ def _names(node: ast.expr) -> str:
         " ".join(n.attr for n in ast.walk(node) if isinstance(n, ast.Attribute)).lower()
 
 
+@pytest.mark.catalogue("S17")
 def test_no_equality_comparison_on_secrets() -> None:
     # S17: signatures, tokens and secrets are compared with hmac.compare_digest only.
     for path in SOURCES:
@@ -89,6 +92,7 @@ def test_no_equality_comparison_on_secrets() -> None:
                 assert not any(word in operands for word in SECRET_WORDS), f"{path.name}:{node.lineno}"
 
 
+@pytest.mark.catalogue("S17")
 def test_constant_time_comparisons_are_used() -> None:
     verify_source = (Path(idpool.sigv4.__file__).parent / "verify.py").read_text()
     assert verify_source.count("hmac.compare_digest(") == 2  # signature and session token

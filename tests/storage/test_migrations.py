@@ -66,6 +66,7 @@ def test_reopening_applies_nothing_again(sql_store_factory: SqlStoreFactory) -> 
     assert second.get_pool(pool.pool_id) == pool
 
 
+@pytest.mark.catalogue("F10")
 def test_a_new_migration_is_one_entry_and_keeps_the_data(sql_store: SqlStore) -> None:
     sql_store.create_pool(pool := new_pool())
     assert migrate(sql_store.flavor, MIGRATIONS + (EXTRA,)) == LATEST + 1
@@ -85,6 +86,7 @@ def test_a_failing_migration_leaves_nothing_behind(sql_store: SqlStore) -> None:
     assert schema_version(sql_store.flavor) == LATEST
 
 
+@pytest.mark.catalogue("F10")
 def test_a_newer_schema_is_refused_with_a_clear_error(sql_store: SqlStore, sql_database_url: str, tmp_path: Path) -> None:
     migrate(sql_store.flavor, MIGRATIONS + (EXTRA,))
     with pytest.raises(SchemaTooNew, match=f"version {LATEST + 1}.*only up to version {LATEST}"):
@@ -104,6 +106,7 @@ def test_migrate_false_leaves_an_empty_database_empty(sql_database_url: str, tmp
         store.close()
 
 
+@pytest.mark.catalogue("F10")
 def test_migration_3_enables_again_identities_left_disabled_with_logins(sql_database_url: str, tmp_path: Path) -> None:
     """The damage racing merges did before version 3: a login on a disabled identity. The rows
     are written with the SQL of schema version 2, as the idpool of that time wrote them."""

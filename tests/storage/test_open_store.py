@@ -22,6 +22,7 @@ def mode(path: Path) -> int:
     return stat.S_IMODE(path.stat().st_mode)
 
 
+@pytest.mark.catalogue("K05")
 @pytest.mark.sql
 def test_no_url_means_a_private_sqlite_file_in_the_data_dir(tmp_path: Path) -> None:
     data_dir = tmp_path / "a" / "data"
@@ -40,6 +41,7 @@ def test_no_url_means_a_private_sqlite_file_in_the_data_dir(tmp_path: Path) -> N
         again.close()
 
 
+@pytest.mark.catalogue("K05")
 @pytest.mark.sql
 @pytest.mark.parametrize("prefix", ["sqlite://", "sqlite:///"])
 def test_a_sqlite_url_names_an_absolute_path(tmp_path: Path, prefix: str) -> None:

@@ -76,6 +76,7 @@ def via_proxy(url: str, port: int) -> str:
     return urlunsplit(parts._replace(netloc=f"{netloc[0]}@{host}" if len(netloc) == 2 else host))
 
 
+@pytest.mark.catalogue("F03")
 @pytest.mark.sql
 @pytest.mark.postgres
 def test_connections_killed_by_the_server_are_replaced_transparently(postgres_schema_url: str, tmp_path: Path) -> None:
@@ -96,6 +97,7 @@ def test_connections_killed_by_the_server_are_replaced_transparently(postgres_sc
         store.close()
 
 
+@pytest.mark.catalogue("F03")
 @pytest.mark.sql
 @pytest.mark.postgres
 def test_ping_is_unavailable_while_postgres_is_down_and_recovers_after(postgres_schema_url: str, tmp_path: Path) -> None:

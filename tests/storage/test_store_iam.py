@@ -68,6 +68,7 @@ def test_a_role_round_trips_with_every_field(store: Store) -> None:
     assert store.get_role(ACCOUNT, "Deploy.Bot@ci").arn_in("aws") == "arn:aws:iam::111111111111:role/ci/Deploy.Bot@ci"
 
 
+@pytest.mark.catalogue("I03")
 def test_a_role_name_is_found_in_any_case_and_keeps_its_spelling(store: Store) -> None:
     store.create_role(role := new_role("MyRole"))
     for spelling in ("MyRole", "myrole", "MYROLE", "mYrOLE"):
@@ -75,6 +76,7 @@ def test_a_role_name_is_found_in_any_case_and_keeps_its_spelling(store: Store) -
     assert store.list_roles(ACCOUNT, 10)[0].name == "MyRole"
 
 
+@pytest.mark.catalogue("I03")
 def test_role_names_are_unique_per_account_in_any_case(store: Store) -> None:
     store.create_role(admin := new_role("Admin"))
     for taken in ("Admin", "admin", "ADMIN"):
@@ -186,6 +188,7 @@ def test_list_roles_orders_by_lower_cased_name_and_pages(store: Store) -> None:
     assert store.list_roles("333333333333", 100) == [] and store.list_roles(ACCOUNT, 0) == []
 
 
+@pytest.mark.catalogue("I01")
 def test_list_roles_filters_by_exact_path_prefix(store: Store) -> None:
     paths = {"root": "/", "eng": "/eng/", "eng-ci": "/eng/ci/", "Eng-upper": "/Eng/", "pct": "/a%b/", "under": "/a_b/", "x": "/axb/"}
     for name, path in paths.items():
@@ -460,6 +463,7 @@ def test_naive_iam_timestamps_are_refused(store: Store, alice: User) -> None:
 
 
 # --- migration 1 -> 2 ----------------------------------------------------------------------------------
+@pytest.mark.catalogue("F10")
 @pytest.mark.sql
 def test_a_version_1_database_migrates_to_2_with_its_data(sql_database_url: str, tmp_path: Path) -> None:
     store = open_sql_store(sql_database_url, tmp_path, migrate=False)

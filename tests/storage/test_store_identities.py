@@ -68,6 +68,7 @@ def test_get_or_create_creates_once_then_finds(store: Store, pool: IdentityPool)
     assert len(store.list_identities(pool.pool_id, 10)) == 1
 
 
+@pytest.mark.catalogue("D03")
 def test_logins_are_scoped_to_their_pool(store: Store, pool: IdentityPool) -> None:
     other = new_pool()
     store.create_pool(other)
@@ -88,6 +89,7 @@ def test_get_or_create_in_a_missing_pool_is_not_found_and_creates_nothing(store:
         store.get_identity(candidate.identity_id)
 
 
+@pytest.mark.catalogue("D03")
 def test_get_or_create_refuses_a_candidate_from_another_pool(store: Store, pool: IdentityPool) -> None:
     with pytest.raises(ValueError):
         store.get_or_create_identity_for_login(pool.pool_id, Login(DEV, "a"), new_identity(new_pool()))
@@ -116,6 +118,7 @@ def test_link_logins_links_marks_authenticated_and_bumps_last_modified(store: St
     assert again.logins == result.logins and store.get_identity(guest.identity_id) == again
 
 
+@pytest.mark.catalogue("D02")
 def test_link_of_a_login_owned_elsewhere_is_conflict_and_changes_nothing(store: Store, pool: IdentityPool) -> None:
     owner = linked(store, pool, "taken")
     guest = new_identity(pool)
@@ -201,6 +204,7 @@ def test_merging_two_logins_of_one_identity_changes_nothing(store: Store, pool: 
     assert store.get_identity(identity.identity_id) == identity
 
 
+@pytest.mark.catalogue("D03", "D04")
 def test_merge_errors_change_nothing(store: Store, pool: IdentityPool) -> None:
     source, destination = linked(store, pool, "s"), linked(store, pool, "d")
 

@@ -63,6 +63,7 @@ def run_together(workers: list[Worker]) -> list[Any]:
     return [worker.result() for worker in workers]
 
 
+@pytest.mark.catalogue("F04")
 def test_processes_claiming_one_new_login_get_one_identity(sql_store: SqlStore, sql_database_url: str, tmp_path: Path) -> None:
     pool = new_pool()
     sql_store.create_pool(pool)
@@ -91,6 +92,7 @@ def test_processes_creating_pools_at_once_never_pass_the_account_limit(
     assert sql_store.count_pools(ACCOUNT) == limit
 
 
+@pytest.mark.catalogue("F08")
 def test_processes_starting_together_migrate_once(sql_database_url: str, tmp_path: Path) -> None:
     args = dict(url=sql_database_url, data_dir=str(tmp_path))
     versions = run_together([Worker("migrate", tmp_path / f"w{i}.log", **args) for i in range(4)])
@@ -157,6 +159,7 @@ def kill_after_acks(worker: Worker, wanted: int) -> tuple[dict[str, str], int]:
     return claimed, counted
 
 
+@pytest.mark.catalogue("F01")
 def test_sigkill_during_writes_loses_no_acknowledged_write(sqlite_store: SqlStore, tmp_path: Path) -> None:
     db = tmp_path / "shared.db"
     pool = new_pool(tags={"n": "0"})

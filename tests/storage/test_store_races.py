@@ -37,6 +37,7 @@ def all_logins(store: Store, pool: IdentityPool) -> list[tuple[str, Login]]:
     return sorted((i.identity_id, lg) for i in store.list_identities(pool.pool_id, 1000) for lg in i.logins)
 
 
+@pytest.mark.catalogue("F04")
 def test_fifty_callers_claiming_one_new_login_get_one_identity(nodes: list[Store], pool: IdentityPool) -> None:
     login = Login(DEV, "alice")
     candidates = [new_identity(pool) for _ in range(50)]

@@ -71,6 +71,7 @@ def test_prune_deletes_only_retired_keys_past_verify_until(store: Store) -> None
     assert [k.kid for k in store.list_signing_keys()] == ["k3"]  # the active key is never pruned
 
 
+@pytest.mark.catalogue("KR03")
 def test_first_key_race_has_exactly_one_active_key(store_factory: StoreFactory) -> None:
     stores = [store_factory(), store_factory()]
     results = race(16, lambda i: stores[i % 2].add_first_signing_key(new_key(f"k{i}")))
@@ -80,6 +81,7 @@ def test_first_key_race_has_exactly_one_active_key(store_factory: StoreFactory) 
     assert len(keys) == 1 and active(keys) == [f"k{results.index(True)}"]
 
 
+@pytest.mark.catalogue("KR03")
 def test_rotation_race_has_one_winner(store_factory: StoreFactory) -> None:
     stores = [store_factory(), store_factory()]
     stores[0].add_first_signing_key(new_key("k0"))

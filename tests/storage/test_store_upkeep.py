@@ -97,6 +97,7 @@ def test_the_cap_of_an_unknown_pool_is_not_found(store: Store) -> None:
         guest(store, new_pool(), cap=1)
 
 
+@pytest.mark.catalogue("R01")
 def test_concurrent_guests_near_the_cap_fill_it_exactly(store_factory: StoreFactory) -> None:
     stores = [store_factory() for _ in range(4)]
     stores[0].create_pool(pool := new_pool())

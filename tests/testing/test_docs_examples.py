@@ -4,6 +4,7 @@ docs/TESTING.md, and the example app's test suite."""
 from __future__ import annotations
 
 import shutil
+import sys
 
 import pytest
 
@@ -28,8 +29,12 @@ def test_the_testing_guide_examples_pass(pytester: pytest.Pytester) -> None:
     pytester.runpytest(*plugin_args()).assert_outcomes(passed=2)
 
 
-def test_the_example_app_suite_passes(pytester: pytest.Pytester) -> None:
+def test_the_example_app_suite_passes(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> None:
     for name in ("app.py", "test_app.py", "idpool.yaml", "pytest.ini"):
         shutil.copy(EXAMPLE_APP / name, pytester.path / name)
+    # pytester runs in this process: a module named "app" imported by another test (the
+    # examples all call their module app.py) must not stand in for this example's.
+    for module in ("app", "test_app"):
+        monkeypatch.delitem(sys.modules, module, raising=False)
     result = pytester.runpytest(*plugin_args())
     result.assert_outcomes(passed=5)

@@ -11,6 +11,7 @@ from idpool.cli import _describe_database
 from idpool.settings import Settings, SettingsError, from_env
 
 
+@pytest.mark.catalogue("K04")
 def test_banner_never_shows_database_credentials() -> None:
     settings = Settings(database_url="postgresql://idpool:Sup3rSecret@db.internal:6432/idp?password=Sup3rSecret")
     described = _describe_database(settings)

@@ -121,13 +121,18 @@ def unpack_config(p: Mapping[str, Any]) -> PoolConfig:
         supported_login_providers=p.get("SupportedLoginProviders") or {},
         developer_provider_name=p.get("DeveloperProviderName"),
         open_id_connect_provider_arns=tuple(p.get("OpenIdConnectProviderARNs") or ()),
-        cognito_identity_providers=tuple(
-            CognitoProvider(c["ProviderName"], c["ClientId"], bool(c.get("ServerSideTokenCheck", False)))
-            for c in p.get("CognitoIdentityProviders") or ()
-        ),
+        cognito_identity_providers=tuple(unpack_cognito_provider(c) for c in p.get("CognitoIdentityProviders") or ()),
         saml_provider_arns=tuple(p.get("SamlProviderARNs") or ()),
         tags=p.get("IdentityPoolTags"),
     )
+
+
+def unpack_cognito_provider(raw: Mapping[str, Any]) -> CognitoProvider:
+    # The model makes both members optional, but a user pool provider means nothing without
+    # them: refused as a bad parameter, not a KeyError (found by tests/fuzz, P05).
+    if not raw.get("ProviderName") or not raw.get("ClientId"):
+        raise errors.InvalidParameter("Each CognitoIdentityProviders entry needs a ProviderName and a ClientId.")
+    return CognitoProvider(raw["ProviderName"], raw["ClientId"], bool(raw.get("ServerSideTokenCheck", False)))
 
 
 def pack_tag_map(pool_id: str, provider: str, entry: PrincipalTagMap) -> dict[str, Any]:
