@@ -89,8 +89,8 @@ class ManagedPolicies:
         return self._view(policy, self._store.policy_uses(account_id, policy.policy_id))
 
     def listing(self, account_id: str, scope: Scope = "All", only_attached: bool = False, path_prefix: str = "/",
-             usage: str | None = None) -> list[PolicyView]:
-        """Every policy in scope, ordered by name (AWS managed ones first), with its counts."""
+                usage: str | None = None) -> list[PolicyView]:
+        """ListPolicies: every policy in scope (AWS managed, the account's, or both), with its counts."""
         candidates: list[ManagedPolicy] = []
         if scope in ("All", "AWS"):
             candidates += sorted(CATALOGUE, key=lambda p: p.name.lower())
