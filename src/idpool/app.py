@@ -11,14 +11,15 @@ from __future__ import annotations
 
 import datetime as dt
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, cast
 
 from idpool import errors, storage
 from idpool.api.cognito_identity import CognitoIdentityApi
-from idpool.api.iam import IamApi
+from idpool.api.iam import IamApi, RootKey
 from idpool.api.sts import StsApi
+from idpool.arns import partition_of
 from idpool.auth import (
     Authenticator,
     Authorizer,
@@ -35,7 +36,9 @@ from idpool.auth.credentials import (
     existing_root_credentials,
 )
 from idpool.clock import Clock, SystemClock
+from idpool.iam.policies import ManagedPolicies
 from idpool.iam.service import IamService
+from idpool.iam.simulate import Simulator
 from idpool.identity_pools.credentials import EnhancedFlow
 from idpool.identity_pools.guests import GuestCleanup
 from idpool.identity_pools.identities import IdentityService
@@ -54,7 +57,10 @@ from idpool.quotas.throttle import Throttle
 from idpool.settings import Settings
 from idpool.storage import Store
 from idpool.storage.open import open_store
+from idpool.sts import authorization_messages
+from idpool.sts.issue import PolicyArnResolver
 from idpool.sts.service import StsService
+from idpool.sts.user_sessions import UserSessions
 
 
 class IssuerKeys:
@@ -141,16 +147,21 @@ def build_services(
     raw_store = store or open_store(settings.database_url, settings.data_dir)
     store = cast(Store, TimedStore(raw_store, metrics.store_latency))
     ensure_signing_key(store, sealer, clock, settings.region)
-    root, created = ensure_root_credentials(store, sealer, settings.account_id, _given_root(settings))
-    credentials = _credential_chain(root, store, sealer, clock)
-    authorizer = PolicyAuthorizer(store, clock)
+    partition = partition_of(settings.region)
+    root, created = ensure_root_credentials(store, sealer, settings.account_id, _given_root(settings),
+                                            partition=partition, now=clock.now())
+    credentials = _credential_chain(root, store, sealer, clock, partition)
+    authorizer = PolicyAuthorizer(store, clock, sealer)
     cache = KeyRingCache(store, sealer, clock)
     keys = IssuerKeys(cache, settings.issuer_url, clock)
     factory = TokenFactory(keys, settings.issuer_url)
     pools = PoolService(store, clock, settings.region)
     identities = IdentityService(store, clock, pools, factory, settings.max_guests_per_pool or None)
-    sts = StsService(store, clock, sealer, keys, check_subject=_subject_check(store, pools, keys, clock))
-    iam = IamService(store, clock, sealer)
+    iam = IamService(store, clock, sealer, partition)
+    policies = ManagedPolicies(store, clock, partition)
+    session_policies = _session_policy_ids(policies)
+    sts = StsService(store, clock, sealer, keys, check_subject=_subject_check(store, pools, keys, clock),
+                     region=settings.region, policy_arns=session_policies)
     enhanced = EnhancedFlow(identities, sts)
     metrics.add_collector(SigningKeyCollector(store.list_signing_keys, clock.now))
     observer = Observer(metrics, AuditLog(settings.audit_log) if settings.audit_log else None,
@@ -164,8 +175,9 @@ def build_services(
     api = Ready(
         apis={
             "cognito-identity": CognitoIdentityApi(pools, identities, enhanced, settings.region),
-            "sts": StsApi(sts),
-            "iam": IamApi(iam),
+            "sts": StsApi(sts, UserSessions(clock, sealer, partition, session_policies), _key_account(store, root),
+                          lambda encoded: authorization_messages.decode(sealer, encoded)),
+            "iam": IamApi(iam, policies, Simulator(store, partition), RootKey(root.access_key_id, root.created_at)),
         },
         authenticator=_authenticator(credentials, clock, settings),
         authorizer=authorizer,
@@ -223,9 +235,10 @@ def build_request_auth(settings: Settings, store: Store, *, clock: Clock | None 
     IDPOOL_ROOT_*, win as they do there); nothing is created."""
     clock = clock or SystemClock()
     sealer = Sealer(load_master_key(env_value=settings.master_key, data_dir=settings.data_dir))
-    root = existing_root_credentials(store, sealer, settings.account_id, _given_root(settings))
-    credentials = _credential_chain(root, store, sealer, clock)
-    return RequestAuth(_authenticator(credentials, clock, settings), PolicyAuthorizer(store, clock), clock)
+    partition = partition_of(settings.region)
+    root = existing_root_credentials(store, sealer, settings.account_id, _given_root(settings), partition=partition)
+    credentials = _credential_chain(root, store, sealer, clock, partition)
+    return RequestAuth(_authenticator(credentials, clock, settings), PolicyAuthorizer(store, clock, sealer), clock)
 
 
 def _given_root(settings: Settings) -> tuple[str, str] | None:
@@ -234,13 +247,42 @@ def _given_root(settings: Settings) -> tuple[str, str] | None:
     return None
 
 
-def _credential_chain(root: RootCredentials | None, store: Store, sealer: Sealer, clock: Clock) -> CredentialChain:
-    sources: list[CredentialSource] = [UserAccessKeys(store, sealer), TemporaryCredentials(sealer, clock)]
+def _credential_chain(root: RootCredentials | None, store: Store, sealer: Sealer, clock: Clock,
+                      partition: str) -> CredentialChain:
+    sources: list[CredentialSource] = [UserAccessKeys(store, sealer, partition), TemporaryCredentials(sealer, clock)]
     return CredentialChain(*([root] if root else []), *sources)
 
 
 def _authenticator(credentials: CredentialChain, clock: Clock, settings: Settings) -> Authenticator:
     return Authenticator(credentials, clock, dt.timedelta(seconds=settings.clock_skew_seconds))
+
+
+def _session_policy_ids(policies: ManagedPolicies) -> PolicyArnResolver:
+    """STS's PolicyArns, resolved by IAM: the account's own managed policies or AWS managed ones.
+    An ARN that names neither is STS's ValidationError (AWS documents no other error for it)."""
+
+    def resolve(account_id: str, policy_arns: Sequence[str]) -> tuple[str, ...]:
+        ids = []
+        for arn in policy_arns:
+            try:
+                ids.append(policies.resolve(account_id, arn).policy_id)
+            except (errors.NoSuchEntity, errors.InvalidInput):
+                raise errors.StsValidationError(f"Policy {arn} does not exist or is not attachable.") from None
+        return tuple(ids)
+
+    return resolve
+
+
+def _key_account(store: Store, root: RootCredentials) -> Callable[[str], str | None]:
+    """GetAccessKeyInfo: the account of the root key or of an IAM user's key."""
+
+    def account(access_key_id: str) -> str | None:
+        if access_key_id == root.access_key_id:
+            return root.account_id
+        key = store.get_access_key(access_key_id)
+        return None if key is None else key.account_id
+
+    return account
 
 
 def _subject_check(store: Store, pools: PoolService, keys: IssuerKeys, clock: Clock) -> Any:

@@ -19,7 +19,7 @@ class IdpoolError(Exception):
 
     @property
     def wire_message(self) -> str:
-        """What the client reads: AWS's wording, unless the error says more (below)."""
+        """What the client reads: AWS's wording, never the detail."""
         return self.message
 
 
@@ -66,7 +66,10 @@ class ExternalService(IdpoolError):
 
 # --- every service: authorization and the request pipeline ------------------
 class AccessDenied(IdpoolError):
-    """The caller is known but no policy allows the action (or one denies it)."""
+    """The caller is known but no policy allows the action (or one denies it). ``encoded_message``:
+    the why, sealed for STS DecodeAuthorizationMessage (logged; an entry point may show it)."""
+
+    encoded_message: str | None = None
 
 
 class RequestTooLarge(IdpoolError):
@@ -99,12 +102,7 @@ class DeleteConflict(IdpoolError):
 
 
 class MalformedPolicyDocument(IdpoolError):
-    @property
-    def wire_message(self) -> str:
-        """IAM's terse wording plus what exactly is wrong and where: a policy author needs it."""
-        if self.detail and self.detail != self.message:
-            return f"{self.message} ({self.detail})"
-        return self.message
+    """IAM's exact wording on the wire (clients match it); what is wrong and where is the detail."""
 
 
 class InvalidInput(IdpoolError):
@@ -113,6 +111,11 @@ class InvalidInput(IdpoolError):
 
 class IamLimitExceeded(IdpoolError):
     pass
+
+
+class IamValidationError(IdpoolError):
+    """IAM's common ``ValidationError`` (a self-service call without UserName from credentials
+    that are not an IAM user's)."""
 
 
 # --- STS -----------------------------------------------------------------------
@@ -130,6 +133,10 @@ class IDPRejectedClaim(IdpoolError):
 
 class PackedPolicyTooLarge(IdpoolError):
     pass
+
+
+class InvalidAuthorizationMessage(IdpoolError):
+    """DecodeAuthorizationMessage was given something idpool did not encode."""
 
 
 class StsValidationError(IdpoolError):

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from idpool.arns import role_arn, user_arn
+from idpool.arns import policy_arn, role_arn, user_arn
 
 
 # --- identity pools ------------------------------------------------------------
@@ -151,6 +151,7 @@ def pool_from_json(
 
 
 # --- IAM -----------------------------------------------------------------------------------
+# ARNs are formed by whoever knows the partition (the server's region): ``arn_in(partition)``.
 @dataclass(frozen=True)
 class Role:
     account_id: str
@@ -163,10 +164,13 @@ class Role:
     max_session_duration: int = 3600
     tags: Mapping[str, str] = field(default_factory=dict)
     policies: Mapping[str, str] = field(default_factory=dict)  # inline policy name -> JSON text
+    attached_policies: tuple[str, ...] = ()  # managed policy ids, sorted
+    permissions_boundary: str | None = None  # a managed policy id
+    last_used_at: dt.datetime | None = None  # RoleLastUsed: when and where it was last assumed
+    last_used_region: str | None = None
 
-    @property
-    def arn(self) -> str:
-        return role_arn(self.account_id, self.name, self.path)
+    def arn_in(self, partition: str) -> str:
+        return role_arn(self.account_id, self.name, self.path, partition=partition)
 
 
 @dataclass(frozen=True)
@@ -178,10 +182,11 @@ class User:
     created_at: dt.datetime
     tags: Mapping[str, str] = field(default_factory=dict)
     policies: Mapping[str, str] = field(default_factory=dict)
+    attached_policies: tuple[str, ...] = ()  # managed policy ids, sorted
+    permissions_boundary: str | None = None  # a managed policy id
 
-    @property
-    def arn(self) -> str:
-        return user_arn(self.account_id, self.name, self.path)
+    def arn_in(self, partition: str) -> str:
+        return user_arn(self.account_id, self.name, self.path, partition=partition)
 
 
 @dataclass(frozen=True)
@@ -192,3 +197,46 @@ class AccessKey:
     sealed_secret: bytes  # AES-GCM under the master key, AAD "access-key:<id>"
     status: str  # Active | Inactive
     created_at: dt.datetime
+
+
+@dataclass(frozen=True)
+class PolicyVersion:
+    number: int  # the N of "vN"
+    document: str  # the JSON text as given
+    created_at: dt.datetime
+
+
+@dataclass(frozen=True)
+class ManagedPolicy:
+    """A customer managed policy (CreatePolicy) with its versions (at most five, IAM quota), or,
+    with ``account_id`` ``aws``, one of the AWS managed policies idpool provides."""
+
+    account_id: str
+    name: str  # unique per account, case-insensitively
+    policy_id: str  # ANPA...
+    path: str
+    created_at: dt.datetime
+    updated_at: dt.datetime
+    versions: tuple[PolicyVersion, ...]  # ordered by number
+    default_version: int
+    next_version: int  # versions are numbered on, never reused
+    description: str | None = None
+    tags: Mapping[str, str] = field(default_factory=dict)
+
+    def arn_in(self, partition: str) -> str:
+        return policy_arn(self.account_id, self.name, self.path, partition=partition)
+
+    @property
+    def document(self) -> str:
+        """The default version's document: what the policy grants."""
+        return next(v.document for v in self.versions if v.number == self.default_version)
+
+
+def versions_to_json(versions: tuple[PolicyVersion, ...]) -> str:
+    return json.dumps([{"n": v.number, "doc": v.document, "at": v.created_at.timestamp()} for v in versions],
+                      separators=(",", ":"))
+
+
+def versions_from_json(text: str) -> tuple[PolicyVersion, ...]:
+    return tuple(PolicyVersion(int(v["n"]), str(v["doc"]), dt.datetime.fromtimestamp(v["at"], dt.UTC))
+                 for v in json.loads(text))

@@ -276,7 +276,11 @@ def known_error(service: str, exc: Exception, request_id: str) -> tuple[WireErro
         return None
     detail = getattr(exc, "detail", None)
     if detail:
-        errlog.info(json.dumps({"requestId": request_id, "error": found.code, "detail": detail}))
+        entry = {"requestId": request_id, "error": found.code, "detail": detail}
+        encoded = getattr(exc, "encoded_message", None)
+        if encoded:  # for `aws sts decode-authorization-message`
+            entry["encodedMessage"] = encoded
+        errlog.info(json.dumps(entry))
     return found, exc.wire_message if isinstance(exc, errors.IdpoolError) else str(exc)
 
 

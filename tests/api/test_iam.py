@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 from typing import Any
 
 import pytest
@@ -58,14 +59,16 @@ def test_policy_documents_are_validated(iam: Any) -> None:
     assert code(exc) == "MalformedPolicyDocument"
     role_name = name("R")
     iam.create_role(RoleName=role_name, AssumeRolePolicyDocument=trust_for("us-east-1:11111111-2222-3333-4444-555555555555"))
-    for bad, names in (("{not json", "JSON"),
-                       (json.dumps({"Version": "2012-10-17", "Statement": [{"Action": "s3:*", "Resource": "*"}]}), "Effect"),
-                       (json.dumps({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:*"}]}),
-                        "Resource")):
+    # IAM's exact words (clients match them); what is wrong and where goes to the log
+    for bad, message in (("{not json", "Syntax errors in policy."),
+                         (json.dumps({"Version": "2012-10-17", "Statement": [{"Action": "s3:*", "Resource": "*"}]}),
+                          "Syntax errors in policy."),
+                         (json.dumps({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:*"}]}),
+                          "Policy statement must contain resources.")):
         with pytest.raises(ClientError) as exc:
             iam.put_role_policy(RoleName=role_name, PolicyName="bad", PolicyDocument=bad)
         assert code(exc) == "MalformedPolicyDocument"
-        assert names.lower() in exc.value.response["Error"]["Message"].lower()  # says what is wrong
+        assert exc.value.response["Error"]["Message"] == message
     with pytest.raises(ClientError) as exc:
         iam.update_assume_role_policy(RoleName=role_name, PolicyDocument=allow(["s3:GetObject"]))
     assert code(exc) == "MalformedPolicyDocument"
@@ -123,12 +126,16 @@ def test_secrets_are_not_stored_in_clear(iam: Any, live: Any) -> None:
     assert secret.encode() not in blob
 
 
-def test_malformed_policy_message_names_the_statement(iam: Any) -> None:
+def test_malformed_policy_detail_is_logged_not_sent(iam: Any, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.INFO, logger="idpool")
     role_name = name("Once")
     iam.create_role(RoleName=role_name,
                     AssumeRolePolicyDocument=trust_for("us-east-1:11111111-2222-3333-4444-555555555555"))
     with pytest.raises(ClientError) as exc:
         iam.put_role_policy(RoleName=role_name, PolicyName="bad", PolicyDocument=json.dumps(
-            {"Version": "2012-10-17", "Statement": [{"Action": "s3:*", "Resource": "*"}]}))
-    message = exc.value.response["Error"]["Message"]
-    assert message.startswith("Missing required field Effect") and "Statement[0]" in message, message
+            {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": "*",
+                                                      "Condition": {"StringEqual": {"aws:username": "a"}}}]}))
+    assert exc.value.response["Error"]["Message"] == "Syntax errors in policy."
+    request_id = exc.value.response["ResponseMetadata"]["RequestId"]
+    logged = [r.getMessage() for r in caplog.records if request_id in r.getMessage() and '"detail"' in r.getMessage()]
+    assert logged and "Statement[0]" in logged[0] and "StringEqual" in logged[0]

@@ -39,6 +39,6 @@ def pool(services: Services) -> IdentityPool:
     pool = services.pools.create(ACCOUNT, PoolConfig(
         name="timed", allow_unauthenticated=True, allow_classic_flow=True, developer_provider_name=DEVELOPER,
     ))  # fmt: skip
-    roles = {kind: services.iam.create_role(ACCOUNT, f"{kind}-role", trust_policy(pool.pool_id, kind)).arn
+    roles = {kind: services.iam.create_role(ACCOUNT, f"{kind}-role", trust_policy(pool.pool_id, kind)).arn_in("aws")
              for kind in ("authenticated", "unauthenticated")}  # fmt: skip
     return services.pools.set_roles(ACCOUNT, pool.pool_id, roles, {})

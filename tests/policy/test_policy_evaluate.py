@@ -32,7 +32,8 @@ def test_allow_names_policy_and_statement() -> None:
     policy = _identity({"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"})
     decision = evaluate(Request("s3:GetObject", "arn:aws:s3:::b/k"), [("reader", policy)])
     assert decision == Decision(
-        "Allow", "reader", "Statement[0]", "s3:GetObject on arn:aws:s3:::b/k is allowed by Statement[0] of policy 'reader'.")
+        "Allow", "reader", "Statement[0]", "s3:GetObject on arn:aws:s3:::b/k is allowed by Statement[0] of policy 'reader'.",
+        "identity")
 
 
 def test_implicit_deny_explains_the_failed_condition() -> None:
@@ -137,3 +138,44 @@ def test_documents_can_be_built_from_statements() -> None:
 def test_documents_compare_by_content() -> None:
     text = json.dumps({"Version": "2012-10-17", "Statement": {"Effect": "Allow", "Action": "s3:*", "Resource": "*"}})
     assert parse_policy(text, "identity") == parse_policy(text, "session")
+
+
+# --- permissions boundaries and session policies: IAM User Guide, "Policy evaluation logic" ----------
+EVERYTHING = _identity({"Effect": "Allow", "Action": "*", "Resource": "*"})
+S3_ONLY = _identity({"Effect": "Allow", "Action": "s3:*", "Resource": "*"})
+NO_DELETE = _identity({"Sid": "NoDelete", "Effect": "Deny", "Action": "s3:Delete*", "Resource": "*"})
+
+
+def test_a_boundary_limits_but_never_grants() -> None:
+    get = Request("s3:GetObject", "arn:aws:s3:::b/k")
+    assert evaluate(get, [("admin", EVERYTHING)], boundary=[("s3-only", S3_ONLY)]).allowed
+    denied = evaluate(Request("iam:CreateUser", "*"), [("admin", EVERYTHING)], boundary=[("s3-only", S3_ONLY)])
+    assert (denied.effect, denied.layer) == ("ImplicitDeny", "boundary")
+    assert "permissions boundary policies ('s3-only')" in denied.reason
+    nothing = evaluate(get, [], boundary=[("s3-only", S3_ONLY)])  # the boundary alone grants nothing
+    assert (nothing.effect, nothing.layer) == ("ImplicitDeny", "identity")
+
+
+def test_an_explicit_deny_in_any_layer_denies() -> None:
+    delete = Request("s3:DeleteObject", "arn:aws:s3:::b/k")
+    for kwargs in ({"boundary": [("b", NO_DELETE)]}, {"session_policies": [("s", NO_DELETE)]}):
+        decision = evaluate(delete, [("admin", EVERYTHING)], **kwargs)  # type: ignore[arg-type]
+        assert decision.effect == "ExplicitDeny" and decision.statement == "NoDelete"
+    layers = {evaluate(delete, [("admin", EVERYTHING)], **kw).layer  # type: ignore[arg-type]
+              for kw in ({"boundary": [("b", NO_DELETE)]}, {"session_policies": [("s", NO_DELETE)]})}
+    assert layers == {"boundary", "session"}
+
+
+def test_all_three_layers_must_allow() -> None:
+    get = Request("s3:GetObject", "arn:aws:s3:::b/k")
+    allowed = evaluate(get, [("admin", EVERYTHING)], [("sess", S3_ONLY)], [("bound", S3_ONLY)])
+    assert allowed.allowed and "permissions boundary policy 'bound'" in allowed.reason
+    session_says_no = evaluate(Request("sqs:SendMessage", "*"), [("admin", EVERYTHING)],
+                               [("sess", S3_ONLY)], [("bound", EVERYTHING)])
+    assert (session_says_no.effect, session_says_no.layer) == ("ImplicitDeny", "session")
+
+
+def test_root_identity_layer_allows_everything_but_sessions_still_limit() -> None:
+    assert evaluate(Request("iam:CreateUser", "*"), [], identity_allows_all=True).allowed
+    limited = evaluate(Request("iam:CreateUser", "*"), [], [("sess", S3_ONLY)], identity_allows_all=True)
+    assert (limited.effect, limited.layer) == ("ImplicitDeny", "session")

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from idpool.errors import MalformedPolicyDocument
-from idpool.policy import PolicyDocument, Statement, parse_policy
+from idpool.policy import PolicyDocument, Request, Statement, evaluate, parse_policy
 from idpool.policy.document import COGNITO_AUD_REQUIRED
 
 from .casefiles import load, policy_text
@@ -88,6 +88,9 @@ def test_deep_nesting_is_malformed_not_a_crash() -> None:
     text = '{"Version": "2012-10-17", "Statement": ' + "[" * 100_000 + "]" * 100_000 + "}"
     with pytest.raises(MalformedPolicyDocument) as raised:
         parse_policy(text, "identity")
+    assert raised.value.message == "Syntax errors in policy."
+    with pytest.raises(MalformedPolicyDocument) as raised:
+        parse_policy(text, "trust")
     assert raised.value.message == "This policy contains invalid Json"
 
 
@@ -110,3 +113,28 @@ def test_messages_do_not_echo_condition_values() -> None:
     with pytest.raises(MalformedPolicyDocument) as raised:
         parse_policy(text, "identity")
     assert "s3cr3t-value" not in raised.value.message
+
+
+def test_short_resource_arns_are_padded_for_evaluation() -> None:
+    # IAM reads arn:aws:dynamodb as arn:aws:dynamodb:*:*:*, so it covers every DynamoDB resource.
+    document = parse_policy(json.dumps({"Version": "2012-10-17", "Statement": {
+        "Effect": "Allow", "Action": "dynamodb:*", "Resource": ["arn:aws:dynamodb", None]}}), "identity")
+    assert document.statements[0].resources == ("arn:aws:dynamodb:*:*:*",)
+    request = Request(action="dynamodb:GetItem", resource="arn:aws:dynamodb:eu-west-1:111122223333:table/T")
+    assert evaluate(request, [("p", document)]).allowed
+    assert not evaluate(Request(action="dynamodb:GetItem", resource="arn:aws:s3:::b"), [("p", document)]).allowed
+
+
+def test_an_empty_unknown_operator_adds_no_condition() -> None:
+    document = parse_policy(json.dumps({"Version": "2012-10-17", "Statement": {
+        "Effect": "Allow", "Action": "s3:GetObject", "Resource": "*", "Condition": {"Anything": {}}}}), "identity")
+    assert document.statements[0].conditions == ()
+
+
+def test_a_stored_policy_is_not_refused_for_rules_added_since() -> None:
+    # Older idpool accepted these; a role that kept them must still be evaluated, not fail.
+    text = json.dumps({"Version": "2012-10-17", "Statement": {
+        "Effect": "Allow", "Action": "s3:GetObject", "Resource": ["arn:aws:s3:eu-west-1::b/*", "arn:aws::::x"]}})
+    with pytest.raises(MalformedPolicyDocument):
+        parse_policy(text, "identity")
+    assert parse_policy(text, "identity", stored=True).statements[0].actions == ("s3:GetObject",)

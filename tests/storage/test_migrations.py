@@ -18,8 +18,8 @@ from .backends import SqlStoreFactory
 from .records import T0, new_identity, new_pool
 
 TABLES = [
-    "account_locks", "iam_access_keys", "iam_roles", "iam_users", "identities", "identity_pools", "logins", "rate_counters",
-    "schema_migrations",
+    "account_locks", "iam_access_keys", "iam_policies", "iam_roles", "iam_users", "identities", "identity_pools", "logins",
+    "rate_counters", "schema_migrations",
     "settings", "signing_keys",
 ]  # fmt: skip
 LATEST = len(MIGRATIONS)
@@ -131,6 +131,25 @@ def test_migration_3_enables_again_identities_left_disabled_with_logins(sql_data
         assert migrate(store.flavor) == LATEST
         after = {i.identity_id: i for i in store.list_identities(pool.pool_id, 10)}
         assert after[stranded.identity_id].logins == (Login("dev", "a"), Login("dev", "b"))
+    finally:
+        store.close()
+
+
+def test_migration_6_keeps_roles_and_users_with_nothing_attached(sql_database_url: str, tmp_path: Path) -> None:
+    """Roles and users written before managed policies existed read back unchanged, with no
+    attachment, no boundary and no recorded use."""
+    store = open_sql_store(sql_database_url, tmp_path, migrate=False)
+    try:
+        migrate(store.flavor, MIGRATIONS[:5])
+        store.flavor.run(lambda tx: tx.run(
+            "INSERT INTO iam_roles (name_key, role_id, account_id, name, path, trust_policy, description,"
+            " max_session_duration, tags, policies, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            ("old", "AROAOLD", "111111111111", "Old", "/", "{}", None, 3600, '{"t":"v"}', "{}", store.flavor.time_in(T0))),
+            write=True)
+        assert migrate(store.flavor, MIGRATIONS[:6]) == 6
+        role = store.get_role("111111111111", "old")
+        assert (role.name, role.tags, role.attached_policies, role.permissions_boundary, role.last_used_at) == (
+            "Old", {"t": "v"}, (), None, None)
     finally:
         store.close()
 

@@ -65,7 +65,7 @@ def test_a_role_round_trips_with_every_field(store: Store) -> None:
     )  # fmt: skip
     store.create_role(role)
     assert store.get_role(ACCOUNT, "Deploy.Bot@ci") == role
-    assert store.get_role(ACCOUNT, "Deploy.Bot@ci").arn == "arn:aws:iam::111111111111:role/ci/Deploy.Bot@ci"
+    assert store.get_role(ACCOUNT, "Deploy.Bot@ci").arn_in("aws") == "arn:aws:iam::111111111111:role/ci/Deploy.Bot@ci"
 
 
 @pytest.mark.catalogue("I03")
@@ -210,7 +210,7 @@ def test_a_user_round_trips_and_is_found_in_any_case(store: Store) -> None:
     user = new_user("Bob.Builder", path="/staff/", tags={"k": "v"}, policies={"p": POLICY})
     store.create_user(user)
     assert store.get_user(ACCOUNT, "bob.builder") == user == store.get_user(ACCOUNT, "BOB.BUILDER")
-    assert store.get_user(ACCOUNT, "Bob.Builder").arn == "arn:aws:iam::111111111111:user/staff/Bob.Builder"
+    assert store.get_user(ACCOUNT, "Bob.Builder").arn_in("aws") == "arn:aws:iam::111111111111:user/staff/Bob.Builder"
 
 
 def test_user_errors(store: Store, alice: User) -> None:
@@ -487,6 +487,7 @@ def test_a_version_1_database_migrates_to_2_with_its_data(sql_database_url: str,
         # identities made before migration 5 count as used: an upgrade never makes them due for cleanup
         assert store.get_identity(identity.identity_id) == dataclasses.replace(identity, used=True)
         assert store.list_signing_keys() == [key] and store.get_setting("root") == "secret-ref"
+        migrate(store.flavor)  # today's IAM code writes today's schema
         store.create_user(user := new_user())
         store.create_access_key(access_key := new_access_key(user), 2)
         assert store.get_access_key(access_key.access_key_id) == access_key

@@ -1,26 +1,46 @@
 """AWS IAM (2010-05-08) over the Query protocol: the subset idpool implements.
 
-Policy documents are returned as JSON text; the Query codec percent-encodes members of
-shape ``policyDocumentType`` as IAM does.
+Roles, users, access keys and inline policies here; managed policies, attachments and permissions
+boundaries in ``iam_policies``; the policy simulator in ``iam_simulate``; response shapes in
+``iam_packing``. Policy documents are returned as JSON text; the Query codec percent-encodes
+members of shape ``policyDocumentType`` as IAM does.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from idpool import errors
-from idpool.api.audit import Audited
 from idpool.api.context import Call, Operation, ServiceApi
+from idpool.api.iam_audit import AUDIT
+from idpool.api.iam_packing import (
+    DEFAULT_MAX_ITEMS,
+    listing,
+    pack_key_metadata,
+    pack_role,
+    pack_tags,
+    pack_user,
+    page,
+    tag_pairs,
+)
+from idpool.api.iam_policies import PolicyHandlers
+from idpool.api.iam_simulate import SimulateHandlers
 from idpool.api.query_errors import QUERY_CODEC_CODES, QUERY_COMMON_ERRORS
-from idpool.arns import role_arn, user_arn
+from idpool.arns import policy_arn, role_arn, root_arn, user_arn
+from idpool.iam.policies import ManagedPolicies
 from idpool.iam.service import IamService
-from idpool.model import AccessKey, Role, User
+from idpool.iam.simulate import Simulator
+from idpool.iam.tags import tag_map
 from idpool.paging import page_of
 from idpool.protocols.wire_errors import ErrorTable, WireError
 
 # Every failure as IAM names it on the Query wire: modelled errors with the model's status
-# (botocore iam 2010-05-08); AccessDenied 403; authentication as STS (query_errors).
+# (botocore iam 2010-05-08); AccessDenied 403; ValidationError 400 (common errors: IAM answers a
+# self-service call without UserName from non-user credentials with it); authentication as STS
+# (query_errors).
 ERRORS = ErrorTable(
     "iam",
     {
@@ -30,91 +50,64 @@ ERRORS = ErrorTable(
         errors.MalformedPolicyDocument: WireError("MalformedPolicyDocument", 400),
         errors.InvalidInput: WireError("InvalidInput", 400),
         errors.IamLimitExceeded: WireError("LimitExceeded", 409),
+        errors.IamValidationError: WireError("ValidationError", 400),
         errors.InternalFailure: WireError("ServiceFailure", 500, sender_fault=False),
         **QUERY_COMMON_ERRORS,
     },
     codec_codes=QUERY_CODEC_CODES,
 )
-DEFAULT_MAX_ITEMS = 100
+NOT_A_USER = "Must specify userName when calling with non-User credentials"
+ROOT_KEY_FIXED = ("idpool's root access key comes from its configuration (IDPOOL_ROOT_ACCESS_KEY_ID and "
+                  "IDPOOL_ROOT_SECRET_ACCESS_KEY, or the pair generated at first start): change it there.")
 
 
-def pack_role(role: Role) -> dict[str, Any]:
-    out: dict[str, Any] = {
-        "Path": role.path, "RoleName": role.name, "RoleId": role.role_id, "Arn": role.arn,
-        "CreateDate": role.created_at, "AssumeRolePolicyDocument": role.trust_policy,
-        "MaxSessionDuration": role.max_session_duration,
-    }
-    if role.description is not None:
-        out["Description"] = role.description
-    if role.tags:
-        out["Tags"] = _pack_tags(role.tags)
-    return out
+@dataclass(frozen=True)
+class RootKey:
+    """What IAM shows of the root user's access key (never its secret)."""
+
+    access_key_id: str
+    created_at: dt.datetime | None
 
 
-def pack_user(user: User) -> dict[str, Any]:
-    out: dict[str, Any] = {"Path": user.path, "UserName": user.name, "UserId": user.user_id, "Arn": user.arn,
-                           "CreateDate": user.created_at}
-    if user.tags:
-        out["Tags"] = _pack_tags(user.tags)
-    return out
-
-
-def pack_key_metadata(key: AccessKey) -> dict[str, Any]:
-    return {"UserName": key.user_name, "AccessKeyId": key.access_key_id, "Status": key.status,
-            "CreateDate": key.created_at}
-
-
-def _pack_tags(tags: Mapping[str, str]) -> list[dict[str, str]]:
-    return [{"Key": k, "Value": v} for k, v in tags.items()]
-
-
-def _tags(p: Mapping[str, Any]) -> dict[str, str]:
-    return {t["Key"]: t["Value"] for t in p.get("Tags") or []}
-
-
-def _page(items: list[Any], marker: str | None, key: str) -> dict[str, Any]:
-    out: dict[str, Any] = {key: items, "IsTruncated": marker is not None}
-    if marker is not None:
-        out["Marker"] = marker
-    return out
-
-
-def _names_page(names: list[str], p: Mapping[str, Any], key: str) -> dict[str, Any]:
-    page, marker = page_of(sorted(names), p.get("MaxItems") or DEFAULT_MAX_ITEMS, p.get("Marker") or None)
-    return _page(page, marker, key)
-
-
-class IamApi(ServiceApi):
-    """IAM's operations over the IAM service (its narrow port)."""
+class IamApi(PolicyHandlers, SimulateHandlers, ServiceApi):
+    """IAM's operations over the IAM services (its narrow ports)."""
 
     service = "iam"
     errors = ERRORS
 
-    def __init__(self, iam: IamService) -> None:
-        self._iam = iam
+    def __init__(self, iam: IamService, policies: ManagedPolicies, simulator: Simulator, root_key: RootKey) -> None:
+        self._iam, self._policies, self._simulator, self._root_key = iam, policies, simulator, root_key
 
-    def _user_name(self, call: Call, p: Mapping[str, Any]) -> str:
-        """UserName defaults to the calling IAM user (IAM API Reference, CreateAccessKey etc.)."""
+    def _user_name(self, call: Call, p: Mapping[str, Any]) -> str | None:
+        """UserName defaults to the caller (IAM API Reference, GetUser, CreateAccessKey, ...):
+        an IAM user acts on itself, root on the root user (None); any other caller must name one."""
         if p.get("UserName"):
             return str(p["UserName"])
         principal = call.principal
         if principal is not None and principal.kind == "user":
             return principal.name
-        raise errors.InvalidInput("UserName is required when the caller is not an IAM user.")
+        if principal is not None and principal.kind == "root":
+            return None
+        raise errors.IamValidationError(NOT_A_USER)
 
+    # --- roles ----------------------------------------------------------------------------------
     def create_role(self, call: Call, p: Mapping[str, Any]) -> Mapping[str, Any]:
+        boundary = p.get("PermissionsBoundary")
         role = self._iam.create_role(
             call.account_id, p["RoleName"], p["AssumeRolePolicyDocument"], p.get("Path") or "/", p.get("Description"),
-            p.get("MaxSessionDuration") or 3600, _tags(p))
-        return {"Role": pack_role(role)}
+            p.get("MaxSessionDuration") or 3600, tag_map(tag_pairs(p)),
+            self._policies.boundary_id(call.account_id, boundary) if boundary else None)
+        return {"Role": pack_role(role, self._iam.partition, boundary_arn=boundary)}
 
     def get_role(self, call: Call, p: Mapping[str, Any]) -> Mapping[str, Any]:
-        return {"Role": pack_role(self._iam.get_role(call.account_id, p["RoleName"]))}
+        role = self._iam.get_role(call.account_id, p["RoleName"])
+        boundary = self._policies.boundary_arn(role.permissions_boundary)
+        return {"Role": pack_role(role, self._iam.partition, boundary_arn=boundary, detail=True)}
 
     def list_roles(self, call: Call, p: Mapping[str, Any]) -> Mapping[str, Any]:
         roles, marker = self._iam.list_roles(call.account_id, p.get("MaxItems") or DEFAULT_MAX_ITEMS,
-                                                    p.get("Marker"), p.get("PathPrefix") or "/")
-        return _page([pack_role(r) for r in roles], marker, "Roles")
+                                             p.get("Marker"), p.get("PathPrefix") or "/")
+        return listing([pack_role(r, self._iam.partition) for r in roles], marker, "Roles")
 
     def update_role(self, call: Call, p: Mapping[str, Any]) -> Mapping[str, Any]:
         self._iam.update_role(call.account_id, p["RoleName"], p.get("Description"), p.get("MaxSessionDuration"))
@@ -129,7 +122,7 @@ class IamApi(ServiceApi):
         return {}
 
     def tag_role(self, call: Call, p: Mapping[str, Any]) -> Mapping[str, Any]:
-        self._iam.tag_role(call.account_id, p["RoleName"], _tags(p))
+        self._iam.tag_role(call.account_id, p["RoleName"], tag_map(tag_pairs(p)))
         return {}
 
     def untag_role(self, call: Call, p: Mapping[str, Any]) -> Mapping[str, Any]:
@@ -138,7 +131,7 @@ class IamApi(ServiceApi):
 
     def list_role_tags(self, call: Call, p: Mapping[str, Any]) -> Mapping[str, Any]:
         role = self._iam.get_role(call.account_id, p["RoleName"])
-        return {"Tags": _pack_tags(role.tags), "IsTruncated": False}
+        return page(pack_tags(role.tags), p, "Tags", lambda tag: tag["Key"].lower(), lambda tag: tag)
 
     def put_role_policy(self, call: Call, p: Mapping[str, Any]) -> Mapping[str, Any]:
         self._iam.put_role_policy(call.account_id, p["RoleName"], p["PolicyName"], p["PolicyDocument"])
@@ -158,21 +151,45 @@ class IamApi(ServiceApi):
         self._iam.delete_role_policy(call.account_id, p["RoleName"], p["PolicyName"])
         return {}
 
+    # --- users -----------------------------------------------------------------------------------
     def create_user(self, call: Call, p: Mapping[str, Any]) -> Mapping[str, Any]:
-        user = self._iam.create_user(call.account_id, p["UserName"], p.get("Path") or "/", _tags(p))
-        return {"User": pack_user(user)}
+        boundary = p.get("PermissionsBoundary")
+        user = self._iam.create_user(call.account_id, p["UserName"], p.get("Path") or "/", tag_map(tag_pairs(p)),
+                                     self._policies.boundary_id(call.account_id, boundary) if boundary else None)
+        return {"User": pack_user(user, self._iam.partition, boundary_arn=boundary)}
 
     def get_user(self, call: Call, p: Mapping[str, Any]) -> Mapping[str, Any]:
-        return {"User": pack_user(self._iam.get_user(call.account_id, self._user_name(call, p)))}
+        name = self._user_name(call, p)
+        if name is None:  # the root user: no name, no path (GetUser as root)
+            root: dict[str, Any] = {"UserId": call.account_id,
+                                    "Arn": root_arn(call.account_id, partition=self._iam.partition)}
+            if self._root_key.created_at is not None:
+                root["CreateDate"] = self._root_key.created_at
+            return {"User": root}
+        user = self._iam.get_user(call.account_id, name)
+        boundary = self._policies.boundary_arn(user.permissions_boundary)
+        return {"User": pack_user(user, self._iam.partition, boundary_arn=boundary)}
 
     def list_users(self, call: Call, p: Mapping[str, Any]) -> Mapping[str, Any]:
         users, marker = self._iam.list_users(call.account_id, p.get("MaxItems") or DEFAULT_MAX_ITEMS,
-                                                    p.get("Marker"), p.get("PathPrefix") or "/")
-        return _page([pack_user(u) for u in users], marker, "Users")
+                                             p.get("Marker"), p.get("PathPrefix") or "/")
+        return listing([pack_user(u, self._iam.partition) for u in users], marker, "Users")
 
     def delete_user(self, call: Call, p: Mapping[str, Any]) -> Mapping[str, Any]:
         self._iam.delete_user(call.account_id, p["UserName"])
         return {}
+
+    def tag_user(self, call: Call, p: Mapping[str, Any]) -> Mapping[str, Any]:
+        self._iam.tag_user(call.account_id, p["UserName"], tag_map(tag_pairs(p)))
+        return {}
+
+    def untag_user(self, call: Call, p: Mapping[str, Any]) -> Mapping[str, Any]:
+        self._iam.untag_user(call.account_id, p["UserName"], p["TagKeys"])
+        return {}
+
+    def list_user_tags(self, call: Call, p: Mapping[str, Any]) -> Mapping[str, Any]:
+        user = self._iam.get_user(call.account_id, p["UserName"])
+        return page(pack_tags(user.tags), p, "Tags", lambda tag: tag["Key"].lower(), lambda tag: tag)
 
     def put_user_policy(self, call: Call, p: Mapping[str, Any]) -> Mapping[str, Any]:
         self._iam.put_user_policy(call.account_id, p["UserName"], p["PolicyName"], p["PolicyDocument"])
@@ -192,98 +209,131 @@ class IamApi(ServiceApi):
         self._iam.delete_user_policy(call.account_id, p["UserName"], p["PolicyName"])
         return {}
 
+    # --- access keys: an IAM user's, or (without UserName) the caller's own, root's included ------------
     def create_access_key(self, call: Call, p: Mapping[str, Any]) -> Mapping[str, Any]:
-        new = self._iam.create_access_key(call.account_id, self._user_name(call, p))
+        name = self._user_name(call, p)
+        if name is None:
+            raise errors.InvalidInput(ROOT_KEY_FIXED)
+        new = self._iam.create_access_key(call.account_id, name)
         return {"AccessKey": {**pack_key_metadata(new.key), "SecretAccessKey": new.secret_access_key}}
 
     def list_access_keys(self, call: Call, p: Mapping[str, Any]) -> Mapping[str, Any]:
-        keys = self._iam.list_access_keys(call.account_id, self._user_name(call, p))
+        name = self._user_name(call, p)
+        if name is None:
+            root: dict[str, Any] = {"AccessKeyId": self._root_key.access_key_id, "Status": "Active"}
+            if self._root_key.created_at is not None:
+                root["CreateDate"] = self._root_key.created_at
+            return {"AccessKeyMetadata": [root], "IsTruncated": False}
+        keys = self._iam.list_access_keys(call.account_id, name)
         return {"AccessKeyMetadata": [pack_key_metadata(k) for k in keys], "IsTruncated": False}
 
     def update_access_key(self, call: Call, p: Mapping[str, Any]) -> Mapping[str, Any]:
-        self._iam.set_access_key_status(call.account_id, self._user_name(call, p), p["AccessKeyId"], p["Status"])
+        name = self._user_name(call, p)
+        if name is None:
+            self._refuse_root_key(p["AccessKeyId"])
+        else:
+            self._iam.set_access_key_status(call.account_id, name, p["AccessKeyId"], p["Status"])
         return {}
 
     def delete_access_key(self, call: Call, p: Mapping[str, Any]) -> Mapping[str, Any]:
-        self._iam.delete_access_key(call.account_id, self._user_name(call, p), p["AccessKeyId"])
+        name = self._user_name(call, p)
+        if name is None:
+            self._refuse_root_key(p["AccessKeyId"])
+        else:
+            self._iam.delete_access_key(call.account_id, name, p["AccessKeyId"])
         return {}
 
-    # --- what each operation is authorized on (Service Authorization Reference: role, user) ----
+    def _refuse_root_key(self, access_key_id: str) -> None:
+        if access_key_id == self._root_key.access_key_id:
+            raise errors.InvalidInput(ROOT_KEY_FIXED)
+        raise errors.NoSuchEntity(f"The Access Key with id {access_key_id} cannot be found.")
+
+    # --- what each operation is authorized on (Service Authorization Reference, IAM) ------------------------
     def resource(self, operation: str, call: Call, p: Mapping[str, Any]) -> str | None:
-        if operation == "ListRoles":
-            return role_arn(call.account_id, "*")
-        if operation == "ListUsers":
-            return user_arn(call.account_id, "*")
+        partition = self._iam.partition
+        if operation in ("ListRoles", "ListUsers", "ListPolicies", "SimulateCustomPolicy"):
+            return {"ListRoles": role_arn(call.account_id, "*", partition=partition),
+                    "ListUsers": user_arn(call.account_id, "*", partition=partition)}.get(operation, "*")
+        if operation == "CreatePolicy":
+            return policy_arn(call.account_id, p["PolicyName"], p.get("Path") or "/", partition=partition)
+        if "PolicyArn" in p and operation in POLICY_OPERATIONS:
+            return str(p["PolicyArn"])
+        if operation == "SimulatePrincipalPolicy":
+            return str(p["PolicySourceArn"])
         if operation in ROLE_OPERATIONS:
             return self._role_arn(call, p["RoleName"])
-        return self._user_arn(call, self._user_name(call, p))
+        name = self._user_name(call, p)
+        if name is None:
+            return root_arn(call.account_id, partition=partition)
+        return self._user_arn(call, name)
 
     def _role_arn(self, call: Call, name: str) -> str:
         try:
-            return self._iam.get_role(call.account_id, name).arn
+            return self._iam.get_role(call.account_id, name).arn_in(self._iam.partition)
         except errors.NoSuchEntity:
-            return role_arn(call.account_id, name)
+            return role_arn(call.account_id, name, partition=self._iam.partition)
 
     def _user_arn(self, call: Call, name: str) -> str:
         try:
-            return self._iam.get_user(call.account_id, name).arn
+            return self._iam.get_user(call.account_id, name).arn_in(self._iam.partition)
         except errors.NoSuchEntity:
-            return user_arn(call.account_id, name)
+            return user_arn(call.account_id, name, partition=self._iam.partition)
+
+
+def _names_page(names: list[str], p: Mapping[str, Any], key: str) -> dict[str, Any]:
+    chunk, marker = page_of(sorted(names), p.get("MaxItems") or DEFAULT_MAX_ITEMS, p.get("Marker") or None)
+    return listing(chunk, marker, key)
 
 
 # Operation -> handler method.
 HANDLERS: dict[str, Operation] = {
-    "CreateRole": IamApi.create_role, "GetRole": IamApi.get_role, "ListRoles": IamApi.list_roles, "UpdateRole": IamApi.update_role,
-    "UpdateAssumeRolePolicy": IamApi.update_assume_role_policy, "DeleteRole": IamApi.delete_role, "TagRole": IamApi.tag_role,
-    "UntagRole": IamApi.untag_role, "ListRoleTags": IamApi.list_role_tags, "PutRolePolicy": IamApi.put_role_policy,
+    # roles and their inline policies
+    "CreateRole": IamApi.create_role, "GetRole": IamApi.get_role, "ListRoles": IamApi.list_roles,
+    "UpdateRole": IamApi.update_role, "UpdateAssumeRolePolicy": IamApi.update_assume_role_policy,
+    "DeleteRole": IamApi.delete_role, "TagRole": IamApi.tag_role, "UntagRole": IamApi.untag_role,
+    "ListRoleTags": IamApi.list_role_tags, "PutRolePolicy": IamApi.put_role_policy,
     "GetRolePolicy": IamApi.get_role_policy, "ListRolePolicies": IamApi.list_role_policies,
-    "DeleteRolePolicy": IamApi.delete_role_policy, "CreateUser": IamApi.create_user, "GetUser": IamApi.get_user,
-    "ListUsers": IamApi.list_users, "DeleteUser": IamApi.delete_user, "PutUserPolicy": IamApi.put_user_policy,
+    "DeleteRolePolicy": IamApi.delete_role_policy,
+    # users, their inline policies and access keys
+    "CreateUser": IamApi.create_user, "GetUser": IamApi.get_user, "ListUsers": IamApi.list_users,
+    "DeleteUser": IamApi.delete_user, "TagUser": IamApi.tag_user, "UntagUser": IamApi.untag_user,
+    "ListUserTags": IamApi.list_user_tags, "PutUserPolicy": IamApi.put_user_policy,
     "GetUserPolicy": IamApi.get_user_policy, "ListUserPolicies": IamApi.list_user_policies,
     "DeleteUserPolicy": IamApi.delete_user_policy, "CreateAccessKey": IamApi.create_access_key,
     "ListAccessKeys": IamApi.list_access_keys, "UpdateAccessKey": IamApi.update_access_key,
     "DeleteAccessKey": IamApi.delete_access_key,
+    # managed policies (iam_policies)
+    "CreatePolicy": IamApi.create_policy, "GetPolicy": IamApi.get_policy, "ListPolicies": IamApi.list_policies,
+    "DeletePolicy": IamApi.delete_policy, "TagPolicy": IamApi.tag_policy, "UntagPolicy": IamApi.untag_policy,
+    "ListPolicyTags": IamApi.list_policy_tags, "ListEntitiesForPolicy": IamApi.list_entities_for_policy,
+    "CreatePolicyVersion": IamApi.create_policy_version, "GetPolicyVersion": IamApi.get_policy_version,
+    "ListPolicyVersions": IamApi.list_policy_versions, "DeletePolicyVersion": IamApi.delete_policy_version,
+    "SetDefaultPolicyVersion": IamApi.set_default_policy_version,
+    "AttachRolePolicy": IamApi.attach_role_policy, "DetachRolePolicy": IamApi.detach_role_policy,
+    "ListAttachedRolePolicies": IamApi.list_attached_role_policies,
+    "AttachUserPolicy": IamApi.attach_user_policy, "DetachUserPolicy": IamApi.detach_user_policy,
+    "ListAttachedUserPolicies": IamApi.list_attached_user_policies,
+    "PutRolePermissionsBoundary": IamApi.put_role_permissions_boundary,
+    "DeleteRolePermissionsBoundary": IamApi.delete_role_permissions_boundary,
+    "PutUserPermissionsBoundary": IamApi.put_user_permissions_boundary,
+    "DeleteUserPermissionsBoundary": IamApi.delete_user_permissions_boundary,
+    # the policy simulator (iam_simulate)
+    "SimulatePrincipalPolicy": IamApi.simulate_principal_policy, "SimulateCustomPolicy": IamApi.simulate_custom_policy,
 }
-# Operations whose resource is a role (the rest act on a user).
+# Operations whose resource is a role; those with a PolicyArn are authorized on the policy; the
+# rest act on a user.
 ROLE_OPERATIONS = frozenset({
     "CreateRole", "GetRole", "UpdateRole", "UpdateAssumeRolePolicy", "DeleteRole", "TagRole", "UntagRole",
     "ListRoleTags", "PutRolePolicy", "GetRolePolicy", "ListRolePolicies", "DeleteRolePolicy",
+    "AttachRolePolicy", "DetachRolePolicy", "ListAttachedRolePolicies", "PutRolePermissionsBoundary",
+    "DeleteRolePermissionsBoundary",
+})
+POLICY_OPERATIONS = frozenset({
+    "GetPolicy", "DeletePolicy", "TagPolicy", "UntagPolicy", "ListPolicyTags", "ListEntitiesForPolicy",
+    "CreatePolicyVersion", "GetPolicyVersion", "ListPolicyVersions", "DeletePolicyVersion",
+    "SetDefaultPolicyVersion",
 })
 
 
-def _new_key(p: Mapping[str, Any], r: Mapping[str, Any], call: Call) -> dict[str, Any]:
-    key = r.get("AccessKey") or {}
-    return {"accessKey": {"accessKeyId": key.get("AccessKeyId"), "userName": key.get("UserName"),
-                          "status": key.get("Status")}}  # never the SecretAccessKey
-
-
-def _arn_of(member: str) -> Callable[[Mapping[str, Any], Mapping[str, Any], Call], dict[str, Any]]:
-    def extract(p: Mapping[str, Any], r: Mapping[str, Any], call: Call) -> dict[str, Any]:
-        return {"arn": (r.get(member) or {}).get("Arn")}
-
-    return extract
-
-
-_ROLE, _USER = ("RoleName",), ("UserName",)
-# What the audit log records (api/audit.py): every change to roles, users, policies and access
-# keys, with the policy documents as given (not secret) and access key ids (never a secret).
-AUDIT: dict[str, Audited] = {
-    "CreateRole": Audited(("RoleName", "Path", "AssumeRolePolicyDocument", "MaxSessionDuration", "Tags"),
-                          more_response=_arn_of("Role")),
-    "UpdateRole": Audited(("RoleName", "Description", "MaxSessionDuration")),
-    "UpdateAssumeRolePolicy": Audited(("RoleName", "PolicyDocument")),
-    "DeleteRole": Audited(_ROLE),
-    "TagRole": Audited(("RoleName", "Tags")),
-    "UntagRole": Audited(("RoleName", "TagKeys")),
-    "PutRolePolicy": Audited(("RoleName", "PolicyName", "PolicyDocument")),
-    "DeleteRolePolicy": Audited(("RoleName", "PolicyName")),
-    "CreateUser": Audited(("UserName", "Path", "Tags"), more_response=_arn_of("User")),
-    "DeleteUser": Audited(_USER),
-    "PutUserPolicy": Audited(("UserName", "PolicyName", "PolicyDocument")),
-    "DeleteUserPolicy": Audited(("UserName", "PolicyName")),
-    "CreateAccessKey": Audited(_USER, more_response=_new_key),
-    "UpdateAccessKey": Audited(("UserName", "AccessKeyId", "Status")),
-    "DeleteAccessKey": Audited(("UserName", "AccessKeyId")),
-}
 IamApi.operations = HANDLERS
 IamApi.audit = AUDIT

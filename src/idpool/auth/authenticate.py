@@ -3,7 +3,8 @@
 One place for the rule every signed entry point shares (the AWS endpoint today, the
 gateway and the console's API calls next): verify the signature against the credential
 chain on this server's clock and skew, for the service and regions it was routed to,
-then name the principal. Failures are ``SigV4Error`` (wire names per service live in
+then name the principal, whom a service may still refuse (IAM refuses the credentials of
+GetSessionToken and GetFederationToken). Failures are ``SigV4Error`` (wire names per service live in
 each service's error table) or ``errors.ExpiredCredentials``.
 """
 
@@ -15,7 +16,8 @@ from collections.abc import Collection
 from idpool.auth.credentials import CredentialChain
 from idpool.auth.principal import Principal
 from idpool.clock import Clock
-from idpool.sigv4 import HttpRequest, session_token, verify
+from idpool.sigv4 import HttpRequest, SigV4Error, session_token, verify
+from idpool.sigv4.errors import INVALID_CLIENT_TOKEN, AuthFailure
 
 
 class Authenticator:
@@ -35,4 +37,11 @@ class Authenticator:
             now=self._clock.now(),
             max_skew=self._max_skew,
         )
-        return self._credentials.principal(verified)
+        principal = self._credentials.principal(verified)
+        session = principal.session
+        if service == "iam" and session is not None and not session.is_role_session:
+            # GetSessionToken and GetFederationToken credentials cannot call IAM (without MFA,
+            # which idpool does not have): IAM answers as for an unknown token (observed:
+            # 99designs/aws-vault#15, aws/aws-sdk-js#460; STS API Reference, GetSessionToken).
+            raise SigV4Error(AuthFailure.INVALID_TOKEN, INVALID_CLIENT_TOKEN)
+        return principal

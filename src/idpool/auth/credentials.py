@@ -18,7 +18,7 @@ from typing import Protocol
 
 from idpool import errors, storage
 from idpool.arns import root_arn
-from idpool.auth.principal import Principal
+from idpool.auth.principal import Principal, PrincipalKind
 from idpool.clock import Clock
 from idpool.iam.service import access_key_aad
 from idpool.ids import new_access_key_id, new_secret_access_key
@@ -46,6 +46,8 @@ class RootCredentials:
     account_id: str
     access_key_id: str
     secret_access_key: str = field(repr=False)
+    partition: str = "aws"
+    created_at: dt.datetime | None = None  # None: given by configuration, or stored before it was kept
 
     def lookup(self, access_key_id: str, session_token: str | None) -> SigningSecret | None:
         if hmac.compare_digest(access_key_id.encode(), self.access_key_id.encode()):
@@ -58,7 +60,7 @@ class RootCredentials:
         return Principal(
             kind="root",
             account_id=self.account_id,
-            arn=root_arn(self.account_id),
+            arn=root_arn(self.account_id, partition=self.partition),
             user_id=self.account_id,
             name="root",
             access_key_id=self.access_key_id,
@@ -79,9 +81,10 @@ class SessionSecret(SigningSecret):
 class UserAccessKeys:
     """Long-term ``AKIA`` keys of IAM users; an Inactive key is as good as unknown."""
 
-    def __init__(self, store: Store, sealer: Sealer) -> None:
+    def __init__(self, store: Store, sealer: Sealer, partition: str = "aws") -> None:
         self._store = store
         self._sealer = sealer
+        self._partition = partition
 
     def lookup(self, access_key_id: str, session_token: str | None) -> SigningSecret | None:
         if not access_key_id.startswith("AKIA"):
@@ -103,7 +106,7 @@ class UserAccessKeys:
             user = self._store.get_user(secret.key.account_id, secret.key.user_name)
         except storage.NotFound:
             return None
-        return Principal(kind="user", account_id=user.account_id, arn=user.arn, user_id=user.user_id,
+        return Principal(kind="user", account_id=user.account_id, arn=user.arn_in(self._partition), user_id=user.user_id,
                          name=user.name, access_key_id=verified.access_key_id, attributes={"user": user})
 
 
@@ -130,12 +133,19 @@ class TemporaryCredentials:
 
 
 def principal_from_session(session: Session, now: dt.datetime) -> Principal:
-    """The assumed-role principal of a session that has not expired."""
+    """The principal of a session that has not expired: the assumed role, the IAM user or root
+    (GetSessionToken), or the federated user (GetFederationToken)."""
     if now >= session.expires_at:
         raise errors.ExpiredCredentials("The security token included in the request is expired")
+    kind: PrincipalKind = "assumed-role"
+    name = session.role_name
+    if session.source == "federation":
+        kind, name = "federated-user", session.session_name
+    elif not session.is_role_session:
+        kind, name = ("root", "root") if session.user_name is None else ("user", session.user_name)
     return Principal(
-        kind="assumed-role", account_id=session.account_id, arn=session.arn, user_id=session.user_id,
-        name=session.role_name, access_key_id=session.access_key_id, session_name=session.session_name,
+        kind=kind, account_id=session.account_id, arn=session.arn, user_id=session.user_id,
+        name=name, access_key_id=session.access_key_id, session_name=session.session_name or None,
         attributes={"session": session},
     )
 
@@ -167,36 +177,40 @@ ROOT_SETTING = "root-credentials"
 
 
 def ensure_root_credentials(
-    store: Store, sealer: Sealer, account_id: str, given: tuple[str, str] | None
+    store: Store, sealer: Sealer, account_id: str, given: tuple[str, str] | None, *,
+    partition: str = "aws", now: dt.datetime | None = None,
 ) -> tuple[RootCredentials, bool]:
     """The account's root credentials and whether this call created them.
 
     Given ones (IDPOOL_ROOT_*) win and are not stored. Otherwise the first process to
-    start generates them and stores the secret sealed; every other process, now or
-    later, reads the same pair (race-free through ``put_setting_if_absent``).
+    start generates them and stores the secret sealed, with its creation time (ListAccessKeys
+    shows it); every other process, now or later, reads the same pair (race-free through
+    ``put_setting_if_absent``).
     """
     if given:
-        return RootCredentials(account_id, given[0], given[1]), False
+        return RootCredentials(account_id, given[0], given[1], partition), False
     akid, secret = new_access_key_id("AKIA"), new_secret_access_key()
     sealed = sealer.seal(secret.encode(), aad=f"root:{akid}".encode())
-    candidate = json.dumps({"akid": akid, "secret": base64.b64encode(sealed).decode()})
+    created_at = (now or dt.datetime.now(dt.UTC)).replace(microsecond=0)
+    candidate = json.dumps({"akid": akid, "secret": base64.b64encode(sealed).decode(), "created": created_at.timestamp()})
     stored = store.put_setting_if_absent(ROOT_SETTING, candidate)
-    root = _unsealed_root(stored, sealer, account_id)
+    root = _unsealed_root(stored, sealer, account_id, partition)
     return root, root.access_key_id == akid
 
 
 def existing_root_credentials(
-    store: Store, sealer: Sealer, account_id: str, given: tuple[str, str] | None
+    store: Store, sealer: Sealer, account_id: str, given: tuple[str, str] | None, *, partition: str = "aws"
 ) -> RootCredentials | None:
     """The root credentials ``idpool serve`` uses, without creating any: for entry points
     that only check signatures (the gateway), which must never make a root secret nobody saw."""
     if given:
-        return RootCredentials(account_id, given[0], given[1])
+        return RootCredentials(account_id, given[0], given[1], partition)
     stored = store.get_setting(ROOT_SETTING)
-    return _unsealed_root(stored, sealer, account_id) if stored is not None else None
+    return _unsealed_root(stored, sealer, account_id, partition) if stored is not None else None
 
 
-def _unsealed_root(stored: str, sealer: Sealer, account_id: str) -> RootCredentials:
+def _unsealed_root(stored: str, sealer: Sealer, account_id: str, partition: str) -> RootCredentials:
     doc = json.loads(stored)
     secret = sealer.unseal(base64.b64decode(doc["secret"]), aad=f"root:{doc['akid']}".encode()).decode()
-    return RootCredentials(account_id, doc["akid"], secret)
+    created = dt.datetime.fromtimestamp(doc["created"], dt.UTC) if "created" in doc else None
+    return RootCredentials(account_id, doc["akid"], secret, partition, created)

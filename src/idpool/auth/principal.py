@@ -8,9 +8,10 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from idpool import errors
+from idpool.sts.session_tokens import Session
 from idpool.wellknown import COGNITO_IDENTITY
 
-PrincipalKind = Literal["root", "user", "assumed-role"]
+PrincipalKind = Literal["root", "user", "assumed-role", "federated-user"]
 
 
 @dataclass(frozen=True)
@@ -19,10 +20,16 @@ class Principal:
     account_id: str
     arn: str
     user_id: str  # as GetCallerIdentity shows it
-    name: str  # user or role name; "root" for root
+    name: str  # user or role name; "root" for root; the federated user's name
     access_key_id: str
     session_name: str | None = None
     attributes: Mapping[str, Any] = field(default_factory=dict)  # what was read to identify it (user, session)
+
+    @property
+    def session(self) -> Session | None:
+        """The temporary credentials' session, None for long-term keys."""
+        session = self.attributes.get("session")
+        return session if isinstance(session, Session) else None
 
 
 def access_denied(principal: Principal, action: str, resource: str, why: str = "") -> errors.AccessDenied:

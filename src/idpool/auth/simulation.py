@@ -23,15 +23,16 @@ _SIMULATED_KEY = "ASIASIMULATEDSESSION"  # never issued: a simulated session sig
 _SESSION_SECONDS = 3600
 
 
-def user_principal(user: User) -> Principal:
+def user_principal(user: User, partition: str = "aws") -> Principal:
     """``user`` as a signature by one of its access keys makes it."""
-    return Principal(kind="user", account_id=user.account_id, arn=user.arn, user_id=user.user_id, name=user.name,
+    return Principal(kind="user", account_id=user.account_id, arn=user.arn_in(partition), user_id=user.user_id,
+                     name=user.name,
                      access_key_id=_SIMULATED_KEY, attributes={"user": user})
 
 
 def role_session_principal(
     role: Role, now: dt.datetime, *, identity_id: str | None = None, pool_id: str | None = None,
-    amr: Sequence[str] = (), session_name: str = ENHANCED_FLOW_SESSION,
+    amr: Sequence[str] = (), session_name: str = ENHANCED_FLOW_SESSION, partition: str = "aws",
 ) -> Principal:
     """A session of ``role`` starting ``now``. With ``identity_id`` or ``pool_id`` it is a Cognito
     web identity's session: the condition keys ``cognito-identity.amazonaws.com:sub``, ``:aud``
@@ -43,7 +44,7 @@ def role_session_principal(
         access_key_id=_SIMULATED_KEY, secret_access_key="", account_id=role.account_id, role_name=role.name,
         role_id=role.role_id, role_path=role.path, session_name=session_name, issued_at=now,
         expires_at=now + dt.timedelta(seconds=_SESSION_SECONDS),
-        source="web-identity" if web_identity else "assume-role", web_identity=web_identity,
+        source="web-identity" if web_identity else "assume-role", web_identity=web_identity, partition=partition,
     )
     return Principal(kind="assumed-role", account_id=session.account_id, arn=session.arn, user_id=session.user_id,
                      name=role.name, access_key_id=_SIMULATED_KEY, session_name=session_name,

@@ -19,7 +19,7 @@ from typing import Any
 
 import yaml
 
-from idpool.arns import role_arn
+from idpool.arns import partition_of, role_arn
 from idpool.bootstrap.aws import PAGE, Clients, call, cognito_pages, missing, pages, policy_value
 from idpool.bootstrap.refs import with_pool_references
 
@@ -39,7 +39,8 @@ def export(clients: Clients, *, identities: bool = False, warn: Callable[[str], 
     names = Counter(d["IdentityPoolName"] for d in described)
     references = {d["IdentityPoolId"]: d["IdentityPoolName"] for d in described if names[d["IdentityPoolName"]] == 1}
     roles = [_role(r, clients, references) for r in _roles(clients)]
-    role_names = {role_arn(account_id, r["name"], r["path"]): r["name"] for r in roles}
+    partition = partition_of(clients.region)
+    role_names = {role_arn(account_id, r["name"], r["path"], partition=partition): r["name"] for r in roles}
     document: dict[str, Any] = {
         "version": 1,
         "source": {"account_id": account_id, "region": clients.region, "exported_at": _time(dt.datetime.now(dt.UTC))},

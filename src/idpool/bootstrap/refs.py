@@ -14,7 +14,7 @@ import re
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
-from idpool.arns import role_arn
+from idpool.arns import partition_of, role_arn
 
 REFERENCE = re.compile(r"\{\{\s*([^{}]*?)\s*\}\}")
 POOL_PREFIX = "pool:"
@@ -54,7 +54,7 @@ class Resolver:
         if reference.startswith("arn:"):
             return reference
         name, path = self._role_paths[reference.lower()]
-        return role_arn(self.account_id, name, path)
+        return role_arn(self.account_id, name, path, partition=partition_of(self.region))
 
     def policy(self, document: Mapping[str, Any]) -> dict[str, Any]:
         resolved: dict[str, Any] = _map_strings(document, self._text)

@@ -15,6 +15,7 @@ from typing import Any, TypeVar
 
 from idpool import errors, storage
 from idpool.clock import Clock
+from idpool.iam.tags import check_count, merged, without
 from idpool.ids import new_access_key_id, new_secret_access_key, new_unique_id
 from idpool.keys.sealing import Sealer
 from idpool.model import AccessKey, Role, User
@@ -25,7 +26,6 @@ from idpool.storage import Store
 MAX_KEYS_PER_USER = 2
 ROLE_POLICY_CHARS = 10240
 USER_POLICY_CHARS = 2048
-MAX_TAGS = 50
 T = TypeVar("T")
 
 
@@ -40,20 +40,22 @@ class NewAccessKey:
 
 
 class IamService:
-    def __init__(self, store: Store, clock: Clock, sealer: Sealer) -> None:
+    def __init__(self, store: Store, clock: Clock, sealer: Sealer, partition: str = "aws") -> None:
         self._store = store
         self._clock = clock
         self._sealer = sealer
+        self.partition = partition  # of every ARN this account's IAM forms (the server's region)
 
     # --- roles ----------------------------------------------------------------------------
     def create_role(
         self, account_id: str, name: str, trust_policy: str, path: str = "/", description: str | None = None,
-        max_session_duration: int = 3600, tags: Mapping[str, str] | None = None,
+        max_session_duration: int = 3600, tags: Mapping[str, str] | None = None, permissions_boundary: str | None = None,
     ) -> Role:
+        """``permissions_boundary``: a managed policy id the caller resolved (``ManagedPolicies``)."""
         parse_policy(trust_policy, "trust")
-        _check_tags(tags or {})
+        check_count(tags or {})
         role = Role(account_id, name, new_unique_id("AROA"), path, trust_policy, self._clock.now(), description,
-                    max_session_duration, dict(tags or {}))
+                    max_session_duration, dict(tags or {}), permissions_boundary=permissions_boundary)
         try:
             self._store.create_role(role)
         except storage.AlreadyExists:
@@ -83,23 +85,13 @@ class IamService:
         return self._update_role(account_id, name, lambda role: dataclasses.replace(role, trust_policy=document))
 
     def delete_role(self, account_id: str, name: str) -> None:
-        def check(role: Role) -> None:
-            if role.policies:
-                raise errors.DeleteConflict("Cannot delete entity, must delete policies first.")
-
-        _found(lambda: self._store.delete_role(account_id, name, check), f"The role with name {name} cannot be found.")
+        _found(lambda: self._store.delete_role(account_id, name, _deletable), f"The role with name {name} cannot be found.")
 
     def tag_role(self, account_id: str, name: str, tags: Mapping[str, str]) -> Role:
-        def apply(role: Role) -> Role:
-            merged = {**role.tags, **tags}
-            _check_tags(merged)
-            return dataclasses.replace(role, tags=merged)
-
-        return self._update_role(account_id, name, apply)
+        return self._update_role(account_id, name, lambda role: dataclasses.replace(role, tags=merged(role.tags, tags)))
 
     def untag_role(self, account_id: str, name: str, keys: Sequence[str]) -> Role:
-        return self._update_role(account_id, name, lambda role: dataclasses.replace(
-            role, tags={k: v for k, v in role.tags.items() if k not in keys}))
+        return self._update_role(account_id, name, lambda role: dataclasses.replace(role, tags=without(role.tags, keys)))
 
     def put_role_policy(self, account_id: str, name: str, policy_name: str, document: str) -> Role:
         parse_policy(document, "identity")
@@ -123,9 +115,11 @@ class IamService:
         return _found(lambda: self._store.update_role(account_id, name, apply), f"The role with name {name} cannot be found.")
 
     # --- users ------------------------------------------------------------------------------
-    def create_user(self, account_id: str, name: str, path: str = "/", tags: Mapping[str, str] | None = None) -> User:
-        _check_tags(tags or {})
-        user = User(account_id, name, new_unique_id("AIDA"), path, self._clock.now(), dict(tags or {}))
+    def create_user(self, account_id: str, name: str, path: str = "/", tags: Mapping[str, str] | None = None,
+                    permissions_boundary: str | None = None) -> User:
+        check_count(tags or {})
+        user = User(account_id, name, new_unique_id("AIDA"), path, self._clock.now(), dict(tags or {}),
+                    permissions_boundary=permissions_boundary)
         try:
             self._store.create_user(user)
         except storage.AlreadyExists:
@@ -140,17 +134,19 @@ class IamService:
                            lambda user: user.name.lower())
 
     def delete_user(self, account_id: str, name: str) -> None:
-        def check(user: User) -> None:
-            if user.policies:
-                raise errors.DeleteConflict("Cannot delete entity, must delete policies first.")
-
         # The store refuses (Conflict) while access keys remain, counting them inside its
         # transaction; a store call made from ``check`` would run outside it.
         try:
-            _found(lambda: self._store.delete_user(account_id, name, check),
+            _found(lambda: self._store.delete_user(account_id, name, _deletable),
                    f"The user with name {name} cannot be found.")
         except storage.Conflict:
             raise errors.DeleteConflict("Cannot delete entity, must delete access keys first.") from None
+
+    def tag_user(self, account_id: str, name: str, tags: Mapping[str, str]) -> User:
+        return self._update_user(account_id, name, lambda user: dataclasses.replace(user, tags=merged(user.tags, tags)))
+
+    def untag_user(self, account_id: str, name: str, keys: Sequence[str]) -> User:
+        return self._update_user(account_id, name, lambda user: dataclasses.replace(user, tags=without(user.tags, keys)))
 
     def put_user_policy(self, account_id: str, name: str, policy_name: str, document: str) -> User:
         parse_policy(document, "identity")
@@ -212,9 +208,13 @@ def _found(call: Callable[[], T], message: str) -> T:
         raise errors.NoSuchEntity(message) from None
 
 
-def _check_tags(tags: Mapping[str, str]) -> None:
-    if len(tags) > MAX_TAGS:
-        raise errors.IamLimitExceeded(f"The number of tags has reached the maximum limit of {MAX_TAGS}.")
+def _deletable(entity: Role | User) -> None:
+    """DeleteRole / DeleteUser: managed policies detached, then inline policies deleted (a
+    permissions boundary goes with the entity)."""
+    if entity.attached_policies:
+        raise errors.DeleteConflict("Cannot delete entity, must detach all policies first.")
+    if entity.policies:
+        raise errors.DeleteConflict("Cannot delete entity, must delete policies first.")
 
 
 def _check_size(policies: Mapping[str, str], limit: int, kind: str) -> None:
@@ -232,7 +232,7 @@ def check_role(role: Role) -> None:
     for document in role.policies.values():
         parse_policy(document, "identity")
     _check_size(role.policies, ROLE_POLICY_CHARS, "role")
-    _check_tags(role.tags)
+    check_count(role.tags)
 
 
 def check_user(user: User) -> None:
@@ -240,4 +240,4 @@ def check_user(user: User) -> None:
     for document in user.policies.values():
         parse_policy(document, "identity")
     _check_size(user.policies, USER_POLICY_CHARS, "user")
-    _check_tags(user.tags)
+    check_count(user.tags)

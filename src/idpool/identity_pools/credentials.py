@@ -11,6 +11,9 @@ its own GetOpenIdToken token (``amr: ["unauthenticated"]``) is still a guest. id
 mapping keyed by the pool's developer provider name, matching rules against the token's
 claims and principal tags.
 
+Guests get Cognito's scope-down as session policies (``scope_down``): whatever their role
+allows, they reach only the services Cognito lists for unauthenticated identities.
+
 When STS refuses (no role, a trust policy that does not accept the token, session tags
 too large for a session), the wire says what AWS says, ``InvalidIdentityPoolConfigurationException``;
 ``detail`` (logs, console) says which role and which condition failed.
@@ -25,7 +28,9 @@ from typing import Any
 
 from idpool import errors
 from idpool.identity_pools.identities import IdentityService
+from idpool.identity_pools.scope_down import GUEST_SCOPE_DOWN, guest_session_policy_arns
 from idpool.model import IdentityPool, MappingRule, RoleMapping
+from idpool.sts.issue import NO_SESSION_POLICIES, SessionPolicies
 from idpool.sts.service import StsService
 from idpool.sts.web_identity import tags_from_claims
 
@@ -58,11 +63,13 @@ class EnhancedFlow:
                 raise errors.NotAuthorized("CustomRoleArn is not allowed for unauthenticated identities.")
             claims = {"sub": identity.identity_id, "aud": pool.pool_id, "amr": ["unauthenticated"]}
             mapped: dict[str, str] = {}
+            scope = SessionPolicies(GUEST_SCOPE_DOWN, guest_session_policy_arns(self._sts.partition))
         else:
             role_arn = self._authenticated_role(pool, claims, custom_role_arn)
             mapped = mapped_principal_tags(pool, claims)
+            scope = NO_SESSION_POLICIES
         try:
-            result = self._sts.assume_role_for_claims(role_arn, SESSION_NAME, claims, CREDENTIAL_SECONDS,
+            result = self._sts.assume_role_for_claims(role_arn, SESSION_NAME, claims, CREDENTIAL_SECONDS, scope,
                                                       mapped_tags=mapped)
         except (errors.AccessDenied, errors.StsValidationError) as exc:
             raise errors.InvalidIdentityPoolConfiguration(

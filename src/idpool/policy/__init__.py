@@ -7,17 +7,29 @@ once with `parse_policy` (it is validated and precompiled), then decide requests
 
 from idpool.policy.cache import cached_policy
 from idpool.policy.document import Kind, PolicyDocument, Statement, parse_policy
-from idpool.policy.evaluate import Decision, Effect, Request, evaluate, evaluate_trust
+from idpool.policy.evaluate import (
+    Applicable,
+    Decision,
+    Effect,
+    Request,
+    applicable_statements,
+    evaluate,
+    evaluate_trust,
+    missing_keys,
+)
 
 __all__ = [
+    "Applicable",
     "Decision",
     "Effect",
     "Kind",
     "PolicyDocument",
     "Request",
     "Statement",
+    "applicable_statements",
     "cached_policy",
     "evaluate",
     "evaluate_trust",
+    "missing_keys",
     "parse_policy",
 ]

@@ -1,11 +1,23 @@
-"""Policy documents: parsing and validating JSON policy text into typed, precompiled statements.
+"""Policy documents: validating JSON policy text as IAM does, into typed, precompiled statements.
 
 `parse_policy` enforces the grammar of IAM User Guide, "IAM JSON policy element reference" and
-"Grammar of the IAM JSON policy language", plus what IAM checks when a policy is written
-(CreateRole, PutRolePolicy, ...): identity and session policies need Resource and may not name a
-Principal; role trust policies need a Principal and may not name a Resource. Failures raise
-`MalformedPolicyDocument` whose message keeps IAM's own wording (observed IAM messages,
-docs/AWS_REFERENCE.md §6) and whose `detail` says exactly what is wrong and where.
+"Grammar of the IAM JSON policy language", in the order IAM checks a policy when it is written
+(CreatePolicy, PutRolePolicy, ...), so the first failure is the one IAM reports, with IAM's exact
+message (docs/AWS_REFERENCE.md, "Policy documents"):
+
+1. JSON (`This policy contains invalid Json` for trust and session policies, `Syntax errors in
+   policy.` for identity policies), then the grammar (`grammar`: `Syntax errors in policy.`);
+2. managed policies only: `Version` must be 2012-10-17;
+3. IAM's older parser ("The policy failed legacy parsing"): `Effect` in exact case, Date condition
+   values (`legacy_dates`), the shape of resource ARNs (`resource_arns`);
+4. unique Sids (and IAM's alphanumeric rule for them); every statement has actions;
+5. the first resource ARN format error found, then action names (vendor prefix, one colon);
+6. by kind: identity, managed and session policies need resources and may not name a
+   Principal; role trust policies need a Principal, may not name a Resource, and only STS
+   actions.
+
+`MalformedPolicyDocument.message` is IAM's wording and all the wire shows; `detail` (logged, shown
+in the console) says exactly what is wrong and where.
 
 One rule is Cognito's: IAM refuses a trust policy that lets `cognito-identity.amazonaws.com`
 assume the role without an `aud` condition, because it would trust every identity pool
@@ -24,24 +36,22 @@ from typing import Any, Literal, NoReturn
 
 from idpool.errors import MalformedPolicyDocument
 from idpool.policy.compiled import CompiledStatement, compile_statement
+from idpool.policy.grammar import SYNTAX, VERSION_2008, VERSION_2012, check_grammar
+from idpool.policy.legacy_dates import legacy_date_ok
 from idpool.policy.operators import split_operator
 from idpool.policy.principals import Principal, PrincipalError, normalize_principal
-from idpool.policy.values import parse_instant
+from idpool.policy.resource_arns import format_error, legacy_shape_ok, padded
 from idpool.strict_json import refuse_constant, unique_members
 
-Kind = Literal["identity", "trust", "session"]
+Kind = Literal["identity", "managed", "trust", "session"]
 ConditionEntry = tuple[str, str, tuple[str, ...]]
 
-VERSION_2012 = "2012-10-17"
-VERSION_2008 = "2008-10-17"
-_TOP_FIELDS = frozenset({"Version", "Id", "Statement"})
-_STATEMENT_FIELDS = frozenset(
-    {"Sid", "Effect", "Principal", "NotPrincipal", "Action", "NotAction", "Resource", "NotResource", "Condition"}
-)
 _VENDOR = re.compile(r"[A-Za-z0-9.\-]+", re.ASCII)
 _SID = re.compile(r"[0-9A-Za-z]*", re.ASCII)
 
-SYNTAX = "Syntax errors in policy."
+INVALID_JSON = "This policy contains invalid Json"
+LEGACY = "The policy failed legacy parsing"
+MANAGED_VERSION = "Policy document must be version 2012-10-17 or greater."
 COGNITO_AUD_REQUIRED = (
     "Trust policy statements that allow cognito-identity.amazonaws.com to assume a role must "
     "restrict cognito-identity.amazonaws.com:aud to your identity pools with a String condition "
@@ -85,39 +95,63 @@ def _fail(message: str, detail: str | None = None) -> NoReturn:
     raise MalformedPolicyDocument(message, detail=detail or message)
 
 
-def _load_json(text: str) -> Any:
+def _load_json(text: str, kind: Kind) -> Any:
+    # IAM answers a trust policy (CreateRole) that is not JSON with "This policy contains invalid
+    # Json" (aws/aws-cli reports, AWSCookbook/Security#2) and an identity policy with its syntax
+    # message; STS's session policies keep the trust wording.
+    message = SYNTAX if kind in ("identity", "managed") else INVALID_JSON
     if not isinstance(text, str):
-        _fail("This policy contains invalid Json", "the policy document must be text")
+        _fail(message, "the policy document must be text")
     try:
         return json.loads(text, object_pairs_hook=unique_members, parse_float=Decimal, parse_constant=refuse_constant)
     except RecursionError:
-        _fail("This policy contains invalid Json", "the JSON is nested too deeply")
+        _fail(message, "the JSON is nested too deeply")
     except ValueError as exc:  # JSONDecodeError, duplicate keys, NaN, integers over Python's digit limit
-        _fail("This policy contains invalid Json", str(exc))
+        _fail(message, str(exc))
 
 
-def _check_fields(obj: dict[str, Any], allowed: frozenset[str], where: str) -> None:
-    unknown = sorted(set(obj) - allowed)
-    if unknown:
-        _fail(SYNTAX, f"{where} has unknown field(s) {', '.join(unknown)}")
+def _listed(raw: dict[str, Any], name: str) -> tuple[str, ...] | None:
+    """An element's strings; a list's nulls mean nothing (the grammar admits them)."""
+    if name not in raw:
+        return None
+    value = raw[name]
+    return (value,) if isinstance(value, str) else tuple(v for v in value if v is not None)
 
 
-def _strings(value: Any, where: str) -> tuple[str, ...]:
-    items = [value] if isinstance(value, str) else value
-    if not isinstance(items, list) or not all(isinstance(i, str) for i in items):
-        _fail(SYNTAX, f"{where} must be a string or a list of strings")
-    return tuple(items)
+# --- 3. the legacy parser ----------------------------------------------------------------------
+def _check_legacy_statement(raw: dict[str, Any], where: str) -> None:
+    if raw["Effect"] not in ("Allow", "Deny"):  # the grammar allowed any case; IAM wants this one
+        _fail(LEGACY, f'{where}.Effect must be "Allow" or "Deny", not {raw["Effect"]!r}')
+    for operator, block in (raw.get("Condition") or {}).items():
+        name = split_operator(operator)
+        if name is None or not name.base.startswith("Date"):
+            continue
+        for key, value in block.items():
+            for item in value if isinstance(value, list) else [value]:
+                if not legacy_date_ok(_condition_text(item)):
+                    _fail(LEGACY, f"{where}: {operator} {key} needs ISO 8601 dates or epoch seconds")
 
 
-def _one_of(raw: dict[str, Any], name: str, where: str) -> tuple[tuple[str, ...] | None, tuple[str, ...] | None]:
-    """An element and its Not- form: at most one may appear."""
-    if name in raw and f"Not{name}" in raw:
-        _fail(SYNTAX, f"{where} has both {name} and Not{name}")
-    plain = _strings(raw[name], f"{where}.{name}") if name in raw else None
-    negated = _strings(raw[f"Not{name}"], f"{where}.Not{name}") if f"Not{name}" in raw else None
-    return plain, negated
+def _check_resources(statements: list[dict[str, Any]], kind: Kind) -> str | None:
+    """Resource formats, statement by statement: the first format error is returned (IAM reports
+    it after the actions check); an ARN the legacy parser refuses fails at once, unless a format
+    error was found before it."""
+    first_error: str | None = None
+    if kind == "trust":
+        return None
+    for index, raw in enumerate(statements):
+        for name in ("Resource", "NotResource"):
+            listed = _listed(raw, name) or ()
+            errors = [e for e in (format_error(r) for r in listed) if e is not None]
+            first_error = first_error or (errors[0] if errors else None)
+            if first_error is None:
+                for resource in listed:
+                    if not legacy_shape_ok(resource):
+                        _fail(LEGACY, f"Statement[{index}].{name}: {resource!r} is not an ARN IAM can read")
+    return first_error
 
 
+# --- 5. actions ---------------------------------------------------------------------------------
 def _check_action(action: str, kind: Kind, where: str) -> None:
     if action == "*":
         vendor = "*"
@@ -134,43 +168,26 @@ def _check_action(action: str, kind: Kind, where: str) -> None:
         _fail("AssumeRole policy may only specify STS AssumeRole actions.", f"{where}: {action!r}")
 
 
-def _actions(raw: dict[str, Any], kind: Kind, where: str) -> tuple[tuple[str, ...] | None, tuple[str, ...] | None]:
-    actions, not_actions = _one_of(raw, "Action", where)
-    listed = actions if actions is not None else not_actions
-    if not listed:
-        _fail("Policy statement must contain actions.", f"{where} has no Action or NotAction")
-    for action in listed:
-        _check_action(action, kind, where)
-    return actions, not_actions
-
-
-def _resources(raw: dict[str, Any], kind: Kind, where: str) -> tuple[tuple[str, ...] | None, tuple[str, ...] | None]:
-    if kind == "trust":
-        for name in ("Resource", "NotResource"):
-            if name in raw:
-                _fail(f"Has prohibited field {name}", f"{where}: a role trust policy has no {name}")
-        return None, None
-    resources, not_resources = _one_of(raw, "Resource", where)
-    listed = resources if resources is not None else not_resources
-    if not listed:
-        _fail("Policy statement must contain resources.", f"{where} has no Resource or NotResource")
-    for resource in listed:
-        if resource != "*" and not (resource.startswith("arn:") and resource.count(":") >= 5):
-            _fail(f'Resource {resource} must be in ARN format or "*".', f"{where}: {resource!r}")
-    return resources, not_resources
-
-
-def _principals(raw: dict[str, Any], kind: Kind, effect: str, where: str) -> tuple[Principal | None, Principal | None]:
+# --- 6. by kind ---------------------------------------------------------------------------------
+def _check_kind_rules(raw: dict[str, Any], kind: Kind, where: str) -> None:
     if kind != "trust":
+        if not _listed(raw, "Resource") and not _listed(raw, "NotResource"):
+            _fail("Policy statement must contain resources.", f"{where} has no Resource or NotResource")
         if "Principal" in raw or "NotPrincipal" in raw:
             _fail("Policy document should not specify a principal.", f"{where}: only trust policies name a principal")
-        return None, None
-    if "Principal" in raw and "NotPrincipal" in raw:
-        _fail(SYNTAX, f"{where} has both Principal and NotPrincipal")
+        return
+    for name in ("Resource", "NotResource"):
+        if name in raw:
+            _fail(f"Has prohibited field {name}", f"{where}: a role trust policy has no {name}")
     if "Principal" not in raw and "NotPrincipal" not in raw:
         _fail("Missing required field Principal", f"{where} names no Principal")
-    if "NotPrincipal" in raw and effect == "Allow":
+    if "NotPrincipal" in raw and raw["Effect"] == "Allow":
         _fail("Allow with NotPrincipal is not allowed.", f"{where}: NotPrincipal may only be used with Deny")
+
+
+def _principals(raw: dict[str, Any], kind: Kind, where: str) -> tuple[Principal | None, Principal | None]:
+    if kind != "trust":
+        return None, None
     try:
         if "Principal" in raw:
             return normalize_principal(raw["Principal"]), None
@@ -179,104 +196,59 @@ def _principals(raw: dict[str, Any], kind: Kind, effect: str, where: str) -> tup
         _fail(str(exc), f"{where}: {exc}")
 
 
-def _condition_values(value: Any, where: str) -> tuple[str, ...]:
-    items = value if isinstance(value, list) else [value]
-    out: list[str] = []
-    for item in items:
-        if isinstance(item, bool):
-            out.append("true" if item else "false")
-        elif isinstance(item, (str, int, Decimal)):
-            out.append(str(item))
-        else:
-            _fail(SYNTAX, f"{where} values must be strings, numbers or booleans")
-    return tuple(out)
+def _condition_text(item: Any) -> str:
+    if isinstance(item, bool):
+        return "true" if item else "false"
+    return str(item)
 
 
-def _conditions(raw: Any, where: str) -> tuple[ConditionEntry, ...]:
-    if raw is None:
-        return ()
-    if not isinstance(raw, dict):
-        _fail(SYNTAX, f"{where}.Condition must be an object")
+def _conditions(raw: dict[str, Any]) -> tuple[ConditionEntry, ...]:
     entries: list[ConditionEntry] = []
-    for operator, block in raw.items():
-        name = split_operator(operator)
-        if name is None:
-            _fail(SYNTAX, f"{where}: unknown condition operator {operator!r}")
-        if not isinstance(block, dict):
-            _fail(SYNTAX, f"{where}.Condition.{operator} must be an object of keys to values")
+    for operator, block in (raw.get("Condition") or {}).items():
+        if split_operator(operator) is None:
+            continue  # an unknown operator with an empty block: IAM accepts it, and it says nothing
         for key, value in block.items():
-            values = _condition_values(value, f"{where}.Condition.{operator}.{key}")
-            if name.base.startswith("Date") and any(parse_instant(v) is None for v in values):
-                _fail("The policy failed legacy parsing", f"{where}: {operator} needs ISO 8601 dates or epoch seconds")
-            entries.append((operator, key, values))
+            items = value if isinstance(value, list) else [value]
+            entries.append((operator, key, tuple(_condition_text(item) for item in items)))
     return tuple(entries)
 
 
-def _effect(raw: dict[str, Any], where: str) -> Literal["Allow", "Deny"]:
-    if "Effect" not in raw:
-        _fail("Missing required field Effect", f"{where} has no Effect")
-    effect = raw["Effect"]
-    if not isinstance(effect, str):
-        _fail(SYNTAX, f"{where}.Effect must be a string")
-    if effect not in ("Allow", "Deny"):  # IAM compares case-sensitively
-        _fail("The policy failed legacy parsing", f'{where}.Effect must be "Allow" or "Deny", not {effect!r}')
-    return "Allow" if effect == "Allow" else "Deny"
-
-
-def _statement(raw: Any, index: int, kind: Kind) -> Statement:
+def _statement(raw: dict[str, Any], index: int, kind: Kind) -> Statement:
     where = f"Statement[{index}]"
-    if not isinstance(raw, dict):
-        _fail(SYNTAX, f"{where} must be an object")
-    _check_fields(raw, _STATEMENT_FIELDS, where)
-    sid = raw.get("Sid")
-    if sid is not None and not isinstance(sid, str):
-        _fail(SYNTAX, f"{where}.Sid must be a string")
-    effect = _effect(raw, where)
-    principal, not_principal = _principals(raw, kind, effect, where)
-    actions, not_actions = _actions(raw, kind, where)
-    resources, not_resources = _resources(raw, kind, where)
-    conditions = _conditions(raw.get("Condition"), where)
-    return Statement(sid, effect, principal, not_principal, actions, not_actions, resources, not_resources, conditions)
+    principal, not_principal = _principals(raw, kind, where)
+    resources, not_resources = _listed(raw, "Resource"), _listed(raw, "NotResource")
+    return Statement(
+        raw.get("Sid"), "Allow" if raw["Effect"] == "Allow" else "Deny", principal, not_principal,
+        _listed(raw, "Action"), _listed(raw, "NotAction"),
+        None if resources is None else tuple(padded(r) for r in resources),
+        None if not_resources is None else tuple(padded(r) for r in not_resources),
+        _conditions(raw),
+    )
 
 
-def _statements(document: dict[str, Any]) -> list[Any]:
-    if "Statement" not in document:
-        _fail("Missing required field Statement", "the policy has no Statement")
-    raw = document["Statement"]
-    if isinstance(raw, dict):
-        return [raw]
-    if not isinstance(raw, list):
-        _fail(SYNTAX, "Statement must be an object or a list of objects")
-    if not raw:
-        _fail("Could not parse the policy: Statement is empty!", "Statement is an empty list")
-    return raw
-
-
-def _version(document: dict[str, Any]) -> str:
-    if "Id" in document and not isinstance(document["Id"], str):
-        _fail(SYNTAX, "Id must be a string")
-    if "Version" not in document:
-        return VERSION_2008  # IAM: without a Version, variables are literal text
-    version = document["Version"]
-    if version not in (VERSION_2012, VERSION_2008):
-        _fail("The policy must contain a valid version string", f"Version must be {VERSION_2012} or {VERSION_2008}")
-    return str(version)
-
-
-def _check_sids(statements: tuple[Statement, ...]) -> None:
+def _check_sids(statements: list[dict[str, Any]]) -> None:
     seen: set[str] = set()
-    for statement in statements:
-        if not statement.sid:
+    for raw in statements:
+        sid = raw.get("Sid")
+        if not sid:
             continue
-        if not _SID.fullmatch(statement.sid):
+        if sid in seen:
+            _fail("Statement IDs (SID) in a single policy must be unique.", f"Sid {sid!r} repeats")
+        seen.add(sid)
+    for raw in statements:
+        sid = raw.get("Sid")
+        if sid and not _SID.fullmatch(sid):
             _fail(
                 "Statement IDs (SID) must be alpha-numeric. Check that your input satisfies the "
                 "regular expression [0-9A-Za-z]*",
-                f"Sid {statement.sid!r}",
+                f"Sid {sid!r}",
             )
-        if statement.sid in seen:
-            _fail("Statement IDs (SID) in a single policy must be unique.", f"Sid {statement.sid!r} repeats")
-        seen.add(statement.sid)
+
+
+def _check_actions_present(statements: list[dict[str, Any]]) -> None:
+    for index, raw in enumerate(statements):
+        if not _listed(raw, "Action") and not _listed(raw, "NotAction"):
+            _fail("Policy statement must contain actions.", f"Statement[{index}] has no Action or NotAction")
 
 
 def _check_cognito_audience(document: PolicyDocument) -> None:
@@ -289,19 +261,33 @@ def _check_cognito_audience(document: PolicyDocument) -> None:
 def parse_policy(text: str, kind: Kind, *, stored: bool = False) -> PolicyDocument:
     """Parse and validate a policy of the given kind; MalformedPolicyDocument if it is not valid.
 
-    ``stored``: the text comes back from the store, where it was validated when written. The
-    Cognito audience rule is then left to evaluation, so a role kept from before that rule still
-    loads (and lets no Cognito web identity in through an unpinned statement)."""
-    if kind not in ("identity", "trust", "session"):
+    ``managed``: a customer managed policy (CreatePolicy, CreatePolicyVersion), an identity policy
+    that must say ``"Version": "2012-10-17"``. ``stored``: the text comes back from the store,
+    where it was validated when written: only what evaluation needs is checked again (grammar,
+    actions, principals), so a policy written by an older idpool still loads. The Cognito audience
+    rule is then left to evaluation (an unpinned statement lets no Cognito web identity in)."""
+    if kind not in ("identity", "managed", "trust", "session"):
         raise ValueError(f"unknown policy kind {kind!r}")
-    document = _load_json(text)
-    if not isinstance(document, dict):
-        _fail(SYNTAX, "the policy must be a JSON object")
-    _check_fields(document, _TOP_FIELDS, "the policy")
-    version = _version(document)
-    statements = tuple(_statement(raw, i, kind) for i, raw in enumerate(_statements(document)))
+    document = _load_json(text, kind)
+    statements = check_grammar(document)
+    resource_error = None
+    if not stored:  # rules added since a stored policy was written must not make it unreadable
+        if kind == "managed" and document.get("Version") != VERSION_2012:
+            _fail(MANAGED_VERSION, f"Version is {document.get('Version', 'missing')}")
+        for index, raw in enumerate(statements):
+            _check_legacy_statement(raw, f"Statement[{index}]")
+        resource_error = _check_resources(statements, kind)
     _check_sids(statements)
-    document = PolicyDocument(version, statements, text)
+    _check_actions_present(statements)
+    if resource_error is not None:
+        _fail(resource_error)
+    for index, raw in enumerate(statements):
+        for action in (_listed(raw, "Action") or _listed(raw, "NotAction") or ()):
+            _check_action(action, kind, f"Statement[{index}]")
+    for index, raw in enumerate(statements):
+        _check_kind_rules(raw, kind, f"Statement[{index}]")
+    version = str(document.get("Version", VERSION_2008))  # without a Version, variables are literal text
+    parsed = PolicyDocument(version, tuple(_statement(raw, i, kind) for i, raw in enumerate(statements)), text)
     if kind == "trust" and not stored:
-        _check_cognito_audience(document)
-    return document
+        _check_cognito_audience(parsed)
+    return parsed

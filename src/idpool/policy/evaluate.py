@@ -2,16 +2,20 @@
 
 Follows IAM User Guide, "Policy evaluation logic": a statement applies when its principal (trust
 policies), action, resource and every condition match the request; an applicable Deny anywhere
-wins; otherwise an applicable Allow allows; otherwise the request is implicitly denied. Session
-policies (AssumeRoleWithWebIdentity `Policy`, Cognito's scope-down) intersect with the
-identity-based policies: both must allow. The same evaluator decides role trust policies
+wins; otherwise an applicable Allow allows; otherwise the request is implicitly denied. Three
+layers take part for a principal in its own account ("Determining whether a request is allowed or
+denied within an account"): the identity-based policies (inline and managed), the permissions
+boundary (a managed policy set on the user or role) and the session policies (STS `Policy` and
+`PolicyArns`, Cognito's scope-down for guests). An explicit Deny in any layer denies; otherwise
+every layer that is present must allow (the boundary and the session policies only limit, they
+never grant). The same evaluator decides role trust policies
 (`evaluate_trust`) for AssumeRoleWithWebIdentity and AssumeRole. For a Cognito web identity,
 a trust Allow that does not pin `cognito-identity.amazonaws.com:aud` never applies
 (`cognito_audience`), even in a role stored before that rule was enforced on writes.
 
-The `Decision` names the deciding policy and statement and, for a denial, says why (the first
-statement that matched everything but a condition, and which condition failed), for logs and the
-console's "why" view.
+The `Decision` names the deciding layer, policy and statement and, for a denial, says why (the
+first statement that matched everything but a condition, and which condition failed), for logs,
+AccessDenied messages, the policy simulator and the console's "why" view.
 """
 
 from __future__ import annotations
@@ -29,6 +33,7 @@ from idpool.policy.document import PolicyDocument
 from idpool.policy.principals import describe
 
 Effect = Literal["Allow", "ExplicitDeny", "ImplicitDeny"]
+Layer = Literal["identity", "boundary", "session", "trust"]
 ContextInput = str | Sequence[str] | bool | int | datetime | bytes | None  # None: the key is absent
 NamedPolicies = Sequence[tuple[str, PolicyDocument]]
 
@@ -59,6 +64,7 @@ class Decision:
     policy: str | None
     statement: str | None
     reason: str
+    layer: Layer | None = None  # the layer that decided a denial, or "identity" / "trust" for an Allow
 
     @property
     def allowed(self) -> bool:
@@ -144,17 +150,17 @@ def _target(request: Request, trust: bool) -> str:
     return request.action + (f" on {request.resource}" if request.resource else "")
 
 
-def _explicit(deny: tuple[str, str], request: Request, trust: bool) -> Decision:
+def _explicit(deny: tuple[str, str], request: Request, trust: bool, layer: Layer) -> Decision:
     policy, statement = deny
     reason = f"{_target(request, trust)} is explicitly denied by {statement} of policy '{policy}'."
-    return Decision("ExplicitDeny", policy, statement, reason)
+    return Decision("ExplicitDeny", policy, statement, reason, layer)
 
 
-def _implicit(scan: _Scan, request: Request, where: str, trust: bool) -> Decision:
+def _implicit(scan: _Scan, request: Request, where: str, trust: bool, layer: Layer) -> Decision:
     reason = f"No statement in {where} allows {_target(request, trust)}."
     if scan.near_miss is not None:
         reason += scan.near_miss.explain(request)
-    return Decision("ImplicitDeny", None, None, reason)
+    return Decision("ImplicitDeny", None, None, reason, layer)
 
 
 def _names(policies: NamedPolicies, kind: str) -> str:
@@ -163,36 +169,84 @@ def _names(policies: NamedPolicies, kind: str) -> str:
     return f"the {kind} policies ({', '.join(repr(name) for name, _ in policies)})"
 
 
+_LAYER_NAMES = {"identity": "identity-based", "boundary": "permissions boundary", "session": "session"}
+
+
 def evaluate(
     request: Request,
     policies: NamedPolicies,
     session_policies: NamedPolicies = (),
+    boundary: NamedPolicies = (),
+    *,
+    identity_allows_all: bool = False,
 ) -> Decision:
-    """Identity-based evaluation, intersected with session policies when there are any."""
-    identity = _scan(request, policies)
-    if identity.deny:
-        return _explicit(identity.deny, request, trust=False)
-    session = _scan(request, session_policies) if session_policies else None
-    if session is not None and session.deny:
-        return _explicit(session.deny, request, trust=False)
-    if identity.allow is None:
-        return _implicit(identity, request, _names(policies, "identity-based"), trust=False)
-    if session is not None and session.allow is None:
-        return _implicit(session, request, _names(session_policies, "session"), trust=False)
+    """The identity-based policies, limited by the permissions boundary and the session policies
+    when there are any. ``identity_allows_all``: the identity layer grants everything (a session of
+    the account's root user, GetFederationToken as root), so only the other layers decide."""
+    identity = None if identity_allows_all else _scan(request, policies)
+    scans: list[tuple[Layer, _Scan | None, NamedPolicies]] = [
+        ("identity", identity, policies),
+        ("boundary", _scan(request, boundary) if boundary else None, boundary),
+        ("session", _scan(request, session_policies) if session_policies else None, session_policies),
+    ]
+    for layer, scan, _ in scans:
+        if scan is not None and scan.deny:
+            return _explicit(scan.deny, request, trust=False, layer=layer)
+    for layer, scan, named in scans:
+        if scan is not None and scan.allow is None:
+            return _implicit(scan, request, _names(named, _LAYER_NAMES[layer]), trust=False, layer=layer)
+    if identity is None or identity.allow is None:
+        return Decision("Allow", None, None, f"{_target(request, False)} is allowed to the account's root user.",
+                        "identity")
     policy, statement = identity.allow
     reason = f"{_target(request, False)} is allowed by {statement} of policy '{policy}'"
-    if session is not None and session.allow is not None:
-        reason += f" and by {session.allow[1]} of session policy '{session.allow[0]}'"
-    return Decision("Allow", policy, statement, reason + ".")
+    for layer, scan, _ in scans[1:]:
+        if scan is not None and scan.allow is not None:
+            reason += f" and by {scan.allow[1]} of {_LAYER_NAMES[layer]} policy '{scan.allow[0]}'"
+    return Decision("Allow", policy, statement, reason + ".", "identity")
 
 
 def evaluate_trust(request: Request, trust_policy: PolicyDocument, name: str = "trust") -> Decision:
     """Resource-based evaluation of a role trust policy: may this principal assume the role?"""
     scan = _scan(request, [(name, trust_policy)])
     if scan.deny:
-        return _explicit(scan.deny, request, trust=True)
+        return _explicit(scan.deny, request, trust=True, layer="trust")
     if scan.allow is None:
-        return _implicit(scan, request, f"trust policy '{name}'", trust=True)
+        return _implicit(scan, request, f"trust policy '{name}'", trust=True, layer="trust")
     policy, statement = scan.allow
     reason = f"{_target(request, True)} is allowed by {statement} of trust policy '{policy}'."
-    return Decision("Allow", policy, statement, reason)
+    return Decision("Allow", policy, statement, reason, "trust")
+
+
+@dataclass(frozen=True)
+class Applicable:
+    """A statement that applies to a request: its policy, its position in the policy, its effect."""
+
+    policy: str
+    index: int
+    allow: bool
+
+
+def applicable_statements(request: Request, policies: NamedPolicies) -> list[Applicable]:
+    """Every statement whose action, resource and conditions match the request, in order (the
+    policy simulator's MatchedStatements); evaluation itself stops earlier."""
+    action = request.action.lower()
+    return [Applicable(name, index, statement.allow)
+            for name, policy in policies for index, statement in enumerate(policy.compiled)
+            if statement.action_matches(action) and _miss(statement, request) is None]
+
+
+def missing_keys(request: Request, policies: NamedPolicies) -> list[str]:
+    """Condition keys that statements matching the action and resource test, but the request does
+    not hold (the simulator's MissingContextValues), in order of first use."""
+    action = request.action.lower()
+    missing: dict[str, None] = {}  # ordered, without repeats
+    for _, policy in policies:
+        for statement in policy.compiled:
+            if not statement.action_matches(action) or not statement.resource_matches(
+                    request.resource, request.normalized_context):
+                continue
+            for condition in statement.conditions:
+                if request.normalized_context.get(condition.key_lower) is None:
+                    missing[condition.key] = None
+    return list(missing)

@@ -15,9 +15,12 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Sequence
-from typing import Protocol
+from dataclasses import dataclass
+from typing import Literal, Protocol
 
-from idpool.model import AccessKey, Identity, IdentityPool, Login, Role, SigningKey, User
+from idpool.model import AccessKey, Identity, IdentityPool, Login, ManagedPolicy, Role, SigningKey, User
+
+EntityKind = Literal["role", "user"]
 
 
 class StorageError(Exception):
@@ -60,6 +63,17 @@ class LimitReached(StorageError):
 
 class Unavailable(StorageError):
     """The database cannot be reached or is shutting down: retryable."""
+
+
+@dataclass(frozen=True)
+class PolicyUse:
+    """A role or user that uses a managed policy: attached, or as its permissions boundary."""
+
+    kind: EntityKind
+    name: str
+    entity_id: str  # RoleId / UserId
+    path: str
+    use: Literal["attached", "boundary"]
 
 
 class Store(Protocol):
@@ -271,3 +285,55 @@ class Store(Protocol):
 
     def delete_access_key(self, account_id: str, user_name: str, access_key_id: str) -> None:
         """``NotFound`` if the user has no such key."""
+
+    # --- IAM: managed policies, attachments, boundaries (migration 5) ----------------------------
+    # Policy names are unique per account case-insensitively, like role and user names. A role's
+    # or user's attached policies and boundary are policy ids in its record; AWS managed policies
+    # have no stored row (their ids come from idpool's catalogue), so ``customer=False`` skips the
+    # existence check and the lock of the policy row.
+    def create_policy(self, policy: ManagedPolicy) -> None:
+        """``AlreadyExists`` if the account has a policy of that name (any case)."""
+
+    def get_policy(self, account_id: str, name: str) -> ManagedPolicy:
+        """``NotFound``."""
+
+    def get_policies(self, policy_ids: Sequence[str]) -> list[ManagedPolicy]:
+        """The stored policies among ``policy_ids`` (any account), in the order asked; unknown
+        ids are skipped."""
+
+    def policy_documents(self, policy_ids: Sequence[str]) -> dict[str, tuple[str, str]]:
+        """Policy id -> (name, default version's document), for the stored ones among
+        ``policy_ids``: on the path of every request a role or user with managed policies makes."""
+
+    def list_policies(self, account_id: str, limit: int, after: str | None = None,
+                      path_prefix: str = "/") -> list[ManagedPolicy]:
+        """Ordered by lower-cased name, those after ``after`` (a lower-cased name)."""
+
+    def update_policy(self, account_id: str, name: str, updater: Callable[[ManagedPolicy], ManagedPolicy]) -> ManagedPolicy:
+        """Atomic read-modify-write of a policy (versions, default, tags). ``NotFound``."""
+
+    def delete_policy(self, account_id: str, name: str, check: Callable[[ManagedPolicy], None] | None = None) -> None:
+        """Under the policy's lock: ``Conflict`` while a role or user uses it (attached or as
+        its boundary), then ``check`` may raise, then the policy goes. ``NotFound``."""
+
+    def policy_uses(self, account_id: str, policy_id: str) -> list[PolicyUse]:
+        """Every role and user of the account that uses the policy, roles first, each by name."""
+
+    def attach_policy(
+        self, account_id: str, kind: EntityKind, name: str, policy_id: str, *, customer: bool, limit: int | None = None
+    ) -> None:
+        """Attach (a no-op if attached already). ``NotFound`` if the entity, or a customer
+        policy, does not exist; ``LimitReached`` if the entity already has ``limit`` policies
+        attached. Race-free against ``delete_policy`` and other attaches."""
+
+    def detach_policy(self, account_id: str, kind: EntityKind, name: str, policy_id: str) -> None:
+        """``NotFound`` if the entity does not exist or does not have the policy attached."""
+
+    def set_permissions_boundary(
+        self, account_id: str, kind: EntityKind, name: str, policy_id: str | None, *, customer: bool = False
+    ) -> None:
+        """Set (``None``: remove) the entity's permissions boundary. ``NotFound`` as ``attach_policy``."""
+
+    def record_role_use(self, role_id: str, at: dt.datetime, region: str, unless_since: dt.datetime) -> None:
+        """RoleLastUsed: set the role's last use to (``at``, ``region``) unless it was last used at
+        or after ``unless_since`` (one conditional statement; a missing role is ignored)."""

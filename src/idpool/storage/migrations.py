@@ -272,6 +272,49 @@ _POSTGRES_V5 = (
     _UNUSED_GUESTS_INDEX,
 )
 
+# Migration 6: managed policies (IAM User Guide, "Managed policies and inline policies").
+# A policy row holds its versions (at most five, IAM quota) as JSON, and the default version's
+# text in ``document``, so evaluation reads one column. Which policies a role or user has
+# attached (policy ids, a sorted JSON list) and its permissions boundary (a policy id) live in
+# its row, read with it on every request it authorizes; a policy's users are found by scanning
+# the account's rows, which only the rare ListEntitiesForPolicy, ListPolicies and DeletePolicy
+# do. Attach, boundary and delete take the policy row's lock first, so a policy cannot be
+# deleted while an attachment to it commits. RoleLastUsed is kept on the role row.
+_POLICY_COLUMNS = {
+    "sqlite": ("INTEGER", " STRICT"),
+    "postgres": ("TIMESTAMPTZ", ""),
+}
+
+
+def _v6(flavor: str) -> tuple[str, ...]:
+    time, strict = _POLICY_COLUMNS[flavor]
+    key = 'TEXT COLLATE "C"' if flavor == "postgres" else "TEXT"
+    return (
+        f"""CREATE TABLE iam_policies (
+        policy_id {key} PRIMARY KEY,
+        account_id {key} NOT NULL,
+        name_key {key} NOT NULL,
+        name TEXT NOT NULL,
+        path {key} NOT NULL,
+        description TEXT,
+        versions TEXT NOT NULL,
+        default_version INTEGER NOT NULL,
+        next_version INTEGER NOT NULL,
+        document TEXT NOT NULL,
+        tags TEXT NOT NULL,
+        created_at {time} NOT NULL,
+        updated_at {time} NOT NULL,
+        UNIQUE (account_id, name_key)
+    ){strict}""",
+        "ALTER TABLE iam_roles ADD COLUMN attached TEXT NOT NULL DEFAULT '[]'",
+        "ALTER TABLE iam_roles ADD COLUMN boundary TEXT",
+        f"ALTER TABLE iam_roles ADD COLUMN last_used_at {time}",
+        "ALTER TABLE iam_roles ADD COLUMN last_used_region TEXT",
+        "ALTER TABLE iam_users ADD COLUMN attached TEXT NOT NULL DEFAULT '[]'",
+        "ALTER TABLE iam_users ADD COLUMN boundary TEXT",
+    )
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "identity pools, identities, logins, signing keys, settings",
               {"sqlite": _SQLITE_V1, "postgres": _POSTGRES_V1}),
@@ -281,6 +324,8 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(4, "a lock row per account for per-account quotas", {"sqlite": _SQLITE_V4, "postgres": _POSTGRES_V4}),
     Migration(5, "request-rate counters, used guests, guest count per pool",
               {"sqlite": _SQLITE_V5, "postgres": _POSTGRES_V5}),
+    Migration(6, "IAM managed policies, attachments, permissions boundaries, RoleLastUsed",
+              {"sqlite": _v6("sqlite"), "postgres": _v6("postgres")}),
 )
 
 _LEDGER = {

@@ -1,4 +1,5 @@
-"""Every IAM query of ``SqlStore`` (migration 2), written once for both engines.
+"""Every IAM query of ``SqlStore`` for roles, users and access keys (migrations 2 and 5),
+written once for both engines.
 
 The conventions of ``queries``: ``?`` placeholders and PostgreSQL's ``FOR UPDATE``,
 which the flavor adapts. Names are matched on ``name_key`` (the name lower-cased by
@@ -14,9 +15,12 @@ from __future__ import annotations
 
 # --- roles --------------------------------------------------------------------------------
 ROLE_COLUMNS = (
-    "role_id, account_id, name, path, trust_policy, description, max_session_duration, tags, policies, created_at"
+    "role_id, account_id, name, path, trust_policy, description, max_session_duration, tags, policies, created_at,"
+    " attached, boundary, last_used_at, last_used_region"
 )
-INSERT_ROLE = f"INSERT INTO iam_roles (name_key, {ROLE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+INSERT_ROLE = (
+    f"INSERT INTO iam_roles (name_key, {ROLE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
 GET_ROLE = f"SELECT {ROLE_COLUMNS} FROM iam_roles WHERE account_id = ? AND name_key = ?"
 LOCK_ROLE = f"{GET_ROLE} FOR UPDATE"
 UPDATE_ROLE = (
@@ -30,8 +34,8 @@ LIST_ROLES = (
 )
 
 # --- users --------------------------------------------------------------------------------
-USER_COLUMNS = "user_id, account_id, name, path, tags, policies, created_at"
-INSERT_USER = f"INSERT INTO iam_users (name_key, {USER_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+USER_COLUMNS = "user_id, account_id, name, path, tags, policies, created_at, attached, boundary"
+INSERT_USER = f"INSERT INTO iam_users (name_key, {USER_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 GET_USER = f"SELECT {USER_COLUMNS} FROM iam_users WHERE account_id = ? AND name_key = ?"
 LOCK_USER = f"{GET_USER} FOR UPDATE"
 UPDATE_USER = "UPDATE iam_users SET path = ?, tags = ?, policies = ? WHERE user_id = ?"

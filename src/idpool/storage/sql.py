@@ -40,6 +40,7 @@ from idpool.storage import queries as q
 from idpool.storage.flavors import Flavor, ForeignKeyViolation, RetryTransaction, Row, Tx, UniqueViolation
 from idpool.storage.rules import check_importable
 from idpool.storage.sql_iam import IamSqlMixin
+from idpool.storage.sql_policies import PolicySqlMixin
 from idpool.storage.sql_upkeep import UpkeepSqlMixin
 
 _V = TypeVar("_V")
@@ -50,7 +51,7 @@ class _LoginTaken(Exception):
     """The candidate lost the race for a login: roll back and read the winner."""
 
 
-class SqlStore(IamSqlMixin, UpkeepSqlMixin):
+class SqlStore(IamSqlMixin, PolicySqlMixin, UpkeepSqlMixin):
     """The ``Store`` protocol over SQLite or PostgreSQL (see ``idpool.storage``)."""
 
     def __init__(self, flavor: Flavor) -> None:

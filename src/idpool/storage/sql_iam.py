@@ -22,7 +22,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from idpool.model import AccessKey, Role, User
@@ -48,7 +48,8 @@ class IamSqlMixin:
         row = (
             _name_key(role.name), role.role_id, role.account_id, role.name, role.path, role.trust_policy,
             role.description, role.max_session_duration, _doc(role.tags), _doc(role.policies),
-            self._t(role.created_at),
+            self._t(role.created_at), _ids(role.attached_policies), role.permissions_boundary,
+            None if role.last_used_at is None else self._t(role.last_used_at), role.last_used_region,
         )  # fmt: skip
         try:
             self.flavor.run(lambda tx: tx.run(q.INSERT_ROLE, row), write=True)
@@ -64,8 +65,10 @@ class IamSqlMixin:
             old = self._lock_role(tx, account_id, name)
             new = updater(old)
             same_entity("role", (old.account_id, old.name, old.role_id), (new.account_id, new.name, new.role_id))
-            stored = dataclasses.replace(
-                new, created_at=old.created_at, tags=_sorted(new.tags), policies=_sorted(new.policies)
+            stored = dataclasses.replace(  # attachments change only through attach_policy and friends
+                new, created_at=old.created_at, tags=_sorted(new.tags), policies=_sorted(new.policies),
+                attached_policies=old.attached_policies, permissions_boundary=old.permissions_boundary,
+                last_used_at=old.last_used_at, last_used_region=old.last_used_region,
             )
             tx.run(q.UPDATE_ROLE, (
                 stored.path, stored.trust_policy, stored.description, stored.max_session_duration,
@@ -95,7 +98,8 @@ class IamSqlMixin:
     def create_user(self, user: User) -> None:
         row = (
             _name_key(user.name), user.user_id, user.account_id, user.name, user.path,
-            _doc(user.tags), _doc(user.policies), self._t(user.created_at),
+            _doc(user.tags), _doc(user.policies), self._t(user.created_at), _ids(user.attached_policies),
+            user.permissions_boundary,
         )  # fmt: skip
         try:
             self.flavor.run(lambda tx: tx.run(q.INSERT_USER, row), write=True)
@@ -111,8 +115,9 @@ class IamSqlMixin:
             old = self._lock_user(tx, account_id, name)
             new = updater(old)
             same_entity("user", (old.account_id, old.name, old.user_id), (new.account_id, new.name, new.user_id))
-            stored = dataclasses.replace(
-                new, created_at=old.created_at, tags=_sorted(new.tags), policies=_sorted(new.policies)
+            stored = dataclasses.replace(  # attachments change only through attach_policy and friends
+                new, created_at=old.created_at, tags=_sorted(new.tags), policies=_sorted(new.policies),
+                attached_policies=old.attached_policies, permissions_boundary=old.permissions_boundary,
             )
             tx.run(q.UPDATE_USER, (stored.path, _doc(stored.tags), _doc(stored.policies), stored.user_id))
             return stored
@@ -182,18 +187,23 @@ class IamSqlMixin:
 
     # --- rows <-> records -------------------------------------------------------------------
     def _role(self, row: Row) -> Role:
-        role_id, account_id, name, path, trust_policy, description, max_session, tags, policies, created_at = row
+        (role_id, account_id, name, path, trust_policy, description, max_session, tags, policies, created_at,
+         attached, boundary, last_used_at, last_used_region) = row
         return Role(
             account_id=account_id, name=name, role_id=role_id, path=path, trust_policy=trust_policy,
             created_at=self.flavor.time_out(created_at), description=description,
             max_session_duration=int(max_session), tags=json.loads(tags), policies=json.loads(policies),
+            attached_policies=tuple(json.loads(attached)), permissions_boundary=boundary,
+            last_used_at=None if last_used_at is None else self.flavor.time_out(last_used_at),
+            last_used_region=last_used_region,
         )  # fmt: skip
 
     def _user(self, row: Row) -> User:
-        user_id, account_id, name, path, tags, policies, created_at = row
+        user_id, account_id, name, path, tags, policies, created_at, attached, boundary = row
         return User(
             account_id=account_id, name=name, user_id=user_id, path=path,
             created_at=self.flavor.time_out(created_at), tags=json.loads(tags), policies=json.loads(policies),
+            attached_policies=tuple(json.loads(attached)), permissions_boundary=boundary,
         )  # fmt: skip
 
     def _access_key(self, row: Row) -> AccessKey:
@@ -221,6 +231,8 @@ def _doc(mapping: Mapping[str, str]) -> str:
     return json.dumps(_sorted(mapping), separators=(",", ":"))
 
 
+def _ids(ids: Sequence[str]) -> str:
+    return json.dumps(sorted(set(ids)), separators=(",", ":"))
 
 
 def _found(value: _V | None, what: str) -> _V:

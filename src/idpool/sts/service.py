@@ -1,12 +1,11 @@
-"""STS operations: AssumeRoleWithWebIdentity (idpool's own OpenID tokens), AssumeRole,
-GetCallerIdentity.
+"""STS role sessions: AssumeRoleWithWebIdentity (idpool's own OpenID tokens) and AssumeRole.
 
 Facts: STS API Reference. Trust policies are evaluated with the
 ``cognito-identity.amazonaws.com:aud|sub|amr`` keys; principal tags in the token become
 session tags, which needs ``sts:TagSession`` in the trust policy. Session tags and the
-session policy travel in the session token: when they make it too long to be accepted back,
-the call fails with ``PackedPolicyTooLarge`` ("Packed size of session tags consumes N% of
-allotted space", as AWS words it) rather than returning credentials that cannot be used.
+session policies (``Policy``, ``PolicyArns``) travel in the session token (``issue``). Each
+use of a role is recorded for GetRole's RoleLastUsed, at most once an hour per role (IAM tracks
+it with a delay too: IAM User Guide, "Viewing role access").
 """
 
 from __future__ import annotations
@@ -22,25 +21,20 @@ from idpool.ids import new_access_key_id, new_secret_access_key
 from idpool.keys.errors import TokenExpired, TokenInvalid
 from idpool.keys.sealing import Sealer
 from idpool.model import Role
-from idpool.policy import Request, cached_policy, evaluate_trust, parse_policy
+from idpool.policy import Request, cached_policy, evaluate_trust
 from idpool.policy.document import PolicyDocument
 from idpool.storage import Store
-from idpool.sts.session_tokens import Session, SessionTooLarge, seal_session, token_share
+from idpool.sts.issue import NO_SESSION_POLICIES, Issued, PolicyArnResolver, SessionPolicies, seal
+from idpool.sts.session_tokens import Session
 from idpool.sts.web_identity import tags_from_claims
 from idpool.wellknown import COGNITO_IDENTITY
 
 DEFAULT_DURATION = 3600
+LAST_USED_EVERY = dt.timedelta(hours=1)
 
 
 class TokenVerifier(Protocol):
     def verify(self, token: str, *, now: dt.datetime) -> dict[str, Any]: ...
-
-
-@dataclass(frozen=True)
-class Issued:
-    session: Session
-    session_token: str
-    packed_policy_size: int = 0
 
 
 @dataclass(frozen=True)
@@ -53,28 +47,34 @@ class WebIdentityResult:
 
 class StsService:
     def __init__(self, store: Store, clock: Clock, sealer: Sealer, tokens: TokenVerifier,
-                 check_subject: Callable[[Mapping[str, Any]], None] | None = None) -> None:
+                 check_subject: Callable[[Mapping[str, Any]], None] | None = None, *, region: str = "us-east-1",
+                 policy_arns: PolicyArnResolver | None = None) -> None:
         """``check_subject(claims)`` may refuse a validly signed token whose identity is
-        gone or whose developer login was unlinked (raises ``InvalidIdentityToken``)."""
+        gone or whose developer login was unlinked (raises ``InvalidIdentityToken``).
+        ``region``: the server's, which decides the partition of every ARN. ``policy_arns``:
+        resolves PolicyArns (without it, PolicyArns are refused)."""
         self._store, self._clock, self._sealer, self._tokens = store, clock, sealer, tokens
         self._check_subject = check_subject
+        self._policy_arns = policy_arns
+        self.region = region
+        self.partition = arns.partition_of(region)
 
     # --- AssumeRoleWithWebIdentity -------------------------------------------------------------
     def assume_role_with_web_identity(
         self, role_arn: str, session_name: str, token: str, duration: int | None = None,
-        policy: str | None = None,
+        policies: SessionPolicies = NO_SESSION_POLICIES,
     ) -> WebIdentityResult:
-        return self.assume_role_for_claims(role_arn, session_name, self._verify_token(token), duration, policy)
+        return self.assume_role_for_claims(role_arn, session_name, self._verify_token(token), duration, policies)
 
     def assume_role_for_claims(
         self, role_arn: str, session_name: str, claims: Mapping[str, Any], duration: int | None = None,
-        policy: str | None = None, *, mapped_tags: Mapping[str, str] | None = None,
+        policies: SessionPolicies = NO_SESSION_POLICIES, *, mapped_tags: Mapping[str, str] | None = None,
     ) -> WebIdentityResult:
         """The web identity exchange for claims already verified (the enhanced flow has
         checked the token and its identity; doing it twice would cost a signature check and
         several reads). ``mapped_tags``: session tags the identity pool derives from the
         claims (SetPrincipalTagAttributeMap), on top of the principal tags the token carries."""
-        session_policy = parse_policy(policy, "session") if policy else None
+        policies.check()
         role = self._role(role_arn, "sts:AssumeRoleWithWebIdentity")
         seconds = self._duration(role, duration)
         tags = {**tags_from_claims(claims), **(mapped_tags or {})}
@@ -85,8 +85,7 @@ class StsService:
             self._trust(role, "sts:TagSession", principal, context)
         web_identity = {"sub": claims["sub"], "aud": claims["aud"], "amr": list(claims.get("amr") or []),
                         "provider": COGNITO_IDENTITY}
-        issued = self._issue(role, session_name, seconds, "web-identity", policy if session_policy else None,
-                             tags, web_identity, None)
+        issued = self._issue(role, session_name, seconds, "web-identity", policies, tags, web_identity, None)
         return WebIdentityResult(issued, str(claims["sub"]), str(claims["aud"]), COGNITO_IDENTITY)
 
     def _verify_token(self, token: str) -> dict[str, Any]:
@@ -122,9 +121,9 @@ class StsService:
 
     # --- AssumeRole ---------------------------------------------------------------------------------
     def assume_role(self, caller_arn: str, caller_account: str, role_arn: str, session_name: str,
-                    duration: int | None = None, policy: str | None = None,
+                    duration: int | None = None, policies: SessionPolicies = NO_SESSION_POLICIES,
                     tags: Mapping[str, str] | None = None) -> Issued:
-        session_policy = parse_policy(policy, "session") if policy else None
+        policies.check()
         role = self._role(role_arn, "sts:AssumeRole", caller_arn)
         seconds = self._duration(role, duration)
         context: dict[str, Any] = {"aws:PrincipalArn": caller_arn, "aws:PrincipalAccount": caller_account}
@@ -134,20 +133,19 @@ class StsService:
         self._trust(role, "sts:AssumeRole", principal, context, caller_arn)
         if tags:
             self._trust(role, "sts:TagSession", principal, context, caller_arn)
-        return self._issue(role, session_name, seconds, "assume-role", policy if session_policy else None,
-                           dict(tags or {}), None, caller_arn)
+        return self._issue(role, session_name, seconds, "assume-role", policies, dict(tags or {}), None, caller_arn)
 
     # --- shared -----------------------------------------------------------------------------------------
     def _role(self, role_arn: str, action: str, caller: str | None = None) -> Role:
-        parts = role_arn.split(":", 5)
-        if len(parts) != 6 or parts[:3] != ["arn", "aws", "iam"] or not parts[5].startswith("role/"):
+        parts = arns.iam_arn_parts(role_arn, self.partition)
+        if parts is None or parts[1] != "role":
             raise errors.StsValidationError(f"{role_arn} is invalid")
-        name = parts[5].rsplit("/", 1)[-1]
         try:
-            role = self._store.get_role(parts[4], name)
+            role = self._store.get_role(parts[0], parts[3])
         except storage.NotFound:
             raise self._denied(action, role_arn, caller, "the role does not exist") from None
-        if role_arn not in (role.arn, arns.role_arn(role.account_id, role.name)):
+        exact = role.arn_in(self.partition)
+        if role_arn not in (exact, arns.role_arn(role.account_id, role.name, partition=self.partition)):
             raise self._denied(action, role_arn, caller, "the role's path or name case differs")
         return role
 
@@ -165,9 +163,10 @@ class StsService:
         now = self._clock.now()
         full = {**context, "aws:CurrentTime": now, "aws:EpochTime": int(now.timestamp())}
         trust: PolicyDocument = cached_policy(role.trust_policy, "trust")
-        decision = evaluate_trust(Request(action=action, resource=role.arn, context=full, principal=principal), trust)
+        arn = role.arn_in(self.partition)
+        decision = evaluate_trust(Request(action=action, resource=arn, context=full, principal=principal), trust)
         if not decision.allowed:
-            raise self._denied(action, role.arn, caller, f"trust policy of role {role.name}: {decision.reason}")
+            raise self._denied(action, arn, caller, f"trust policy of role {role.name}: {decision.reason}")
 
     @staticmethod
     def _denied(action: str, role_arn: str, caller: str | None, why: str) -> errors.AccessDenied:
@@ -175,27 +174,26 @@ class StsService:
             f"Not authorized to perform {action}"
         return errors.AccessDenied(who, detail=why)
 
-    def _issue(self, role: Role, session_name: str, seconds: int, source: str, policy: str | None,
+    def _issue(self, role: Role, session_name: str, seconds: int, source: str, policies: SessionPolicies,
                tags: Mapping[str, str], web_identity: Mapping[str, Any] | None, caller: str | None) -> Issued:
         now = self._clock.now().replace(microsecond=0)
         session = Session(
             access_key_id=new_access_key_id("ASIA"), secret_access_key=new_secret_access_key(),
             account_id=role.account_id, role_name=role.name, role_id=role.role_id, role_path=role.path,
             session_name=session_name, issued_at=now, expires_at=now + dt.timedelta(seconds=seconds),
-            source=source, session_policy=policy, tags=dict(tags), web_identity=web_identity, source_arn=caller,
+            source=source, session_policy=policies.policy or None, tags=dict(tags), web_identity=web_identity,
+            source_arn=caller, partition=self.partition,
+            managed_policy_ids=self.policy_ids(role.account_id, policies.policy_arns),
         )
-        try:
-            token = seal_session(self._sealer, session)
-        except SessionTooLarge as exc:
-            raise _too_large(exc, policy, tags) from None
-        packed = token_share(len(token)) if policy or tags else 0
-        return Issued(session, token, packed)
+        issued = seal(self._sealer, session)
+        if role.last_used_at is None or role.last_used_at < now - LAST_USED_EVERY:
+            self._store.record_role_use(role.role_id, now, self.region, now - LAST_USED_EVERY)
+        return issued
 
-
-def _too_large(exc: SessionTooLarge, policy: str | None, tags: Mapping[str, str]) -> errors.IdpoolError:
-    """STS's answer when the session would not fit in a session token idpool accepts back."""
-    parts = [name for name, present in (("session policy", policy), ("session tags", tags)) if present]
-    if not parts:  # bounded inputs make this unreachable; refuse rather than issue a dead token
-        return errors.StsValidationError("The session does not fit in a session token.", detail=str(exc))
-    return errors.PackedPolicyTooLarge(
-        f"Packed size of {' and '.join(parts)} consumes {exc.percent}% of allotted space.", detail=str(exc))
+    def policy_ids(self, account_id: str, policy_arns: tuple[str, ...]) -> tuple[str, ...]:
+        """The ids of the managed session policies ``policy_arns`` name."""
+        if not policy_arns:
+            return ()
+        if self._policy_arns is None:
+            raise errors.StsValidationError("PolicyArns are not supported here.")
+        return self._policy_arns(account_id, policy_arns)

@@ -28,7 +28,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from idpool.arns import assumed_role_arn, role_arn
+from idpool.arns import assumed_role_arn, federated_user_arn, role_arn, root_arn, user_arn
 from idpool.keys.errors import SealError
 from idpool.keys.sealing import Sealer
 
@@ -56,34 +56,63 @@ def token_share(chars: int) -> int:
     return math.ceil(chars * 100 / MAX_TOKEN_CHARS)
 
 
+ROLE_SOURCES = frozenset({"web-identity", "assume-role"})
+
+
 @dataclass(frozen=True)
 class Session:
+    """What temporary credentials stand for. Role sessions (``source`` ``web-identity`` or
+    ``assume-role``) name their role; GetSessionToken (``session-token``) and GetFederationToken
+    (``federation``) sessions name the IAM user who asked for them (``user_name`` None: the
+    account's root user), with empty role fields."""
+
     access_key_id: str
     secret_access_key: str = field(repr=False)
     account_id: str
     role_name: str
     role_id: str
     role_path: str
-    session_name: str
+    session_name: str  # the role session name, or the federated user's name
     issued_at: dt.datetime
     expires_at: dt.datetime
-    source: str  # "web-identity" | "assume-role"
+    source: str  # "web-identity" | "assume-role" | "session-token" | "federation"
     session_policy: str | None = None
     tags: Mapping[str, str] = field(default_factory=dict)
     web_identity: Mapping[str, Any] | None = None  # {"sub", "aud", "amr", "provider"}
     source_arn: str | None = None  # AssumeRole: the caller
+    partition: str = "aws"
+    managed_policy_ids: tuple[str, ...] = ()  # session policies given as PolicyArns, resolved when issued
+    user_name: str | None = None  # session-token / federation: the IAM user (None: root)
+    owner_id: str | None = None  # that user's unique id (AIDA...)
+    user_path: str = "/"
+
+    @property
+    def is_role_session(self) -> bool:
+        return self.source in ROLE_SOURCES
 
     @property
     def role_arn(self) -> str:
-        return role_arn(self.account_id, self.role_name, self.role_path)
+        return role_arn(self.account_id, self.role_name, self.role_path, partition=self.partition)
 
     @property
     def arn(self) -> str:
-        return assumed_role_arn(self.account_id, self.role_name, self.session_name)
+        """GetCallerIdentity's Arn: the assumed role, the IAM user (or root), or the federated user."""
+        if self.is_role_session:
+            return assumed_role_arn(self.account_id, self.role_name, self.session_name, partition=self.partition)
+        if self.source == "federation":
+            return federated_user_arn(self.account_id, self.session_name, partition=self.partition)
+        if self.user_name is None:
+            return root_arn(self.account_id, partition=self.partition)
+        return user_arn(self.account_id, self.user_name, self.user_path, partition=self.partition)
 
     @property
     def user_id(self) -> str:
-        return f"{self.role_id}:{self.session_name}"
+        """GetCallerIdentity's UserId (IAM User Guide, "aws:userid" values per principal)."""
+        if self.is_role_session:
+            return f"{self.role_id}:{self.session_name}"
+        if self.source == "federation":
+            return f"{self.account_id}:{self.session_name}"
+        return self.owner_id or self.account_id
 
 
 def _aad(access_key_id: str) -> bytes:
@@ -97,7 +126,8 @@ def seal_session(sealer: Sealer, session: Session) -> str:
         "rp": session.role_path, "sn": session.session_name, "iat": session.issued_at.timestamp(),
         "exp": session.expires_at.timestamp(), "src": session.source, "pol": session.session_policy,
         "tags": dict(session.tags), "wi": dict(session.web_identity) if session.web_identity else None,
-        "caller": session.source_arn,
+        "caller": session.source_arn, "pt": session.partition, "mp": list(session.managed_policy_ids),
+        "un": session.user_name, "ui": session.owner_id, "up": session.user_path,
     }
     secret = session.secret_access_key.encode("utf-8")
     if len(secret) > 255:
@@ -143,5 +173,6 @@ def open_session(sealer: Sealer, access_key_id: str, token: str) -> Session | No
         role_id=doc["ri"], role_path=doc["rp"], session_name=doc["sn"],
         issued_at=dt.datetime.fromtimestamp(doc["iat"], dt.UTC), expires_at=dt.datetime.fromtimestamp(doc["exp"], dt.UTC),
         source=doc["src"], session_policy=doc["pol"], tags=doc["tags"] or {}, web_identity=doc["wi"],
-        source_arn=doc["caller"],
+        source_arn=doc["caller"], partition=doc.get("pt", "aws"), managed_policy_ids=tuple(doc.get("mp") or ()),
+        user_name=doc.get("un"), owner_id=doc.get("ui"), user_path=doc.get("up", "/"),
     )

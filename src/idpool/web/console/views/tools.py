@@ -63,17 +63,20 @@ def _subject(page: Page, values: dict[str, str]) -> Principal:
         record: User | Role | None = (page.services.iam.get_user if is_user else page.services.iam.get_role)(account, name)
     except errors.NoSuchEntity:
         record = None
-    arn = record.arn if record is not None else (user_arn if is_user else role_arn)(account, name)
+    partition = page.services.iam.partition
+    arn = record.arn_in(partition) if record is not None else (user_arn if is_user else role_arn)(
+        account, name, partition=partition)
     page.api.authorize("iam:SimulatePrincipalPolicy", arn)
     if isinstance(record, User):
-        return user_principal(record)
+        return user_principal(record, partition)
     if record is None:
         raise ConsoleError("NoSuchEntity", f"The {'user' if is_user else 'role'} with name {name} cannot be found.", 404)
     amr = [part.strip() for part in values["amr"].split(",") if part.strip()]
     cognito = bool(values["identity_id"] or values["pool_id"])
     return role_session_principal(record, page.services.clock.now(), identity_id=values["identity_id"] or None,
                                   pool_id=values["pool_id"] or None, amr=amr,
-                                  session_name="CognitoIdentityCredentials" if cognito else "console-simulation")
+                                  session_name="CognitoIdentityCredentials" if cognito else "console-simulation",
+                                  partition=partition)
 
 
 def show_keys(page: Page) -> Response:
