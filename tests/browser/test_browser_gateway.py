@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 
 from tests.gateway import readme
-from tests.gateway.support import AsgiThread, Notes, Upstream, build_notes, in_process_gateway
+from tests.gateway.support import AsgiThread, Notes, Upstream, build_notes, running_gateway, running_upstream
 from tests.sdk.node import JS_DIR, NODE_MODULES, require_packages
 from tests.support import LiveServer
 
@@ -30,17 +30,14 @@ PAGE_TIMEOUT_MS = 60_000
 
 @pytest.fixture(scope="module")
 def upstream() -> Iterator[tuple[Upstream, AsgiThread]]:
-    service = Upstream()
-    server = AsgiThread(service.app()).start()
-    yield service, server
-    server.stop()
+    with running_upstream() as pair:
+        yield pair
 
 
 @pytest.fixture(scope="module")
 def gateway(live: LiveServer, upstream: tuple[Upstream, AsgiThread]) -> Iterator[AsgiThread]:
-    server = in_process_gateway(live, upstream[1].url)
-    yield server
-    server.stop()
+    with running_gateway(live, upstream[1].url) as server:
+        yield server
 
 
 @pytest.fixture(scope="module")

@@ -18,6 +18,7 @@ A plain module: tests import from it, never from each other.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import json
 import os
@@ -29,7 +30,7 @@ import tempfile
 import threading
 import time
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -168,6 +169,27 @@ def in_process_gateway(live: LiveServer, upstream_url: str, *, cors: Sequence[st
                       authorizer or services.authorizer)
     app = GatewayApp(gateway, upstream_url, cors=Cors(cors), limits=limits or Limits(), healthy=lambda: True)
     return AsgiThread(app).start()
+
+
+@contextlib.contextmanager
+def running_upstream() -> Iterator[tuple[Upstream, AsgiThread]]:
+    """The recording upstream, served on a loopback port for the duration."""
+    service = Upstream()
+    server = AsgiThread(service.app()).start()
+    try:
+        yield service, server
+    finally:
+        server.stop()
+
+
+@contextlib.contextmanager
+def running_gateway(live: LiveServer, upstream_url: str) -> Iterator[AsgiThread]:
+    """``in_process_gateway`` for the duration."""
+    server = in_process_gateway(live, upstream_url)
+    try:
+        yield server
+    finally:
+        server.stop()
 
 
 # --- identities and their credentials -----------------------------------------------------
