@@ -201,7 +201,7 @@ def test_keys_rotate_while_serving_keeps_old_tokens_valid(serve: Any, tmp_path: 
 
 @pytest.mark.catalogue("F08", "KR03")
 def test_two_processes_starting_at_once_share_one_key_and_one_root(tmp_path: Path) -> None:
-    from tests.e2e.conftest import Served
+    from tests.e2e.processes import Served
 
     data = tmp_path / "shared"
     first, second = Served(data), Served(data)
