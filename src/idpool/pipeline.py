@@ -66,6 +66,11 @@ class Incoming:
     body: bytes
     source_ip: str | None
 
+    @functools.cached_property
+    def lower_headers(self) -> dict[str, str]:
+        """Header name (lower-cased) -> value, built once for routing, refusals and observers."""
+        return {name.lower(): value for name, value in self.headers}
+
 
 @dataclass(frozen=True)
 class Ready:
@@ -107,7 +112,7 @@ class Pipeline:
         ready = self._ready()  # read once: a call that fails routing is still observed
         failure: Exception | None = None
         try:
-            done.routed = route(req.method, {k.lower(): v for k, v in req.headers}, req.body, req.query_string)
+            done.routed = route(req.method, req.lower_headers, req.body, req.query_string)
             if ready is None:
                 raise errors.ServiceUnavailable("idpool is starting; retry shortly.")
             done.principal = self._authenticate(ready, done.routed, req)
@@ -129,7 +134,7 @@ class Pipeline:
     def refuse(self, req: Incoming, exc: errors.IdpoolError) -> WireResponse:
         """Answer a request the web layer could not read whole (too large, too slow)."""
         started, arrived = time.perf_counter(), _CLOCK.now()
-        error, response = refusal({name.lower(): value for name, value in req.headers}, exc)
+        error, response = refusal(req.lower_headers, exc)
         request_id = dict(response.headers).get("x-amzn-RequestId", "")
         self._log(req, None, None, response, error, request_id, started)
         ready = self._ready()
@@ -196,7 +201,7 @@ def _observe(
     """Tell the node's observer about an answered call (metrics, audit log, traces)."""
     observer = ready.observer
     assert observer is not None
-    headers = {name.lower(): value for name, value in req.headers}
+    headers = req.lower_headers
     routed = done.routed
     service = routed.service if routed else unrouted_service(headers)
     operation = routed.operation.name if routed else None
@@ -313,7 +318,7 @@ def _service_of(exc: Exception, req: Incoming) -> str:
     what the headers say (``unrouted_service``)."""
     if isinstance(exc, ProtocolError) and exc.service:
         return exc.service
-    return unrouted_service({name.lower(): value for name, value in req.headers})
+    return unrouted_service(req.lower_headers)
 
 
 def unrouted_service(headers: Mapping[str, str]) -> str:
